@@ -1,0 +1,57 @@
+# Kikundi's developer commands; `make` alone lists them.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Go installed from the official tarball lives in /usr/local/go and is often not on PATH.
+ifeq ($(shell command -v go 2>/dev/null),)
+ifneq ($(wildcard /usr/local/go/bin/go),)
+export PATH := /usr/local/go/bin:$(PATH)
+endif
+endif
+
+SERVICES := bash internal/devenv/services.sh
+# Debian puts the real pgbench in /usr/lib/postgresql/VERSION/bin; appended, so a pgbench
+# already on PATH wins.
+PG_BIN := $(lastword $(sort $(wildcard /usr/lib/postgresql/*/bin)))
+
+.PHONY: help services run test bench-ledger build vet fmt clean go-check
+
+help:
+	@echo 'make run           set up Postgres and Redis (install, start, role, database), then kikundi dev'
+	@echo 'make test          the same set-up, then every test (go test ./...)'
+	@echo 'make services      only the Postgres and Redis set-up (internal/devenv/services.sh)'
+	@echo 'make bench-ledger  the set-up plus pgbench, then the ledger benchmark (cmd/ledger-bench)'
+	@echo 'make build         build bin/kikundi'
+	@echo 'make vet           go vet ./...'
+	@echo 'make fmt           list Go files that gofmt would change; fails if there are any'
+	@echo 'make clean         remove bin/ and coverage files'
+
+go-check:
+	@command -v go >/dev/null 2>&1 || { echo 'go: not found; install Go (the version in go.mod) into /usr/local/go or put go on PATH' >&2; exit 1; }
+
+services:
+	@$(SERVICES)
+
+run: go-check services
+	go run ./cmd/kikundi dev
+
+test: go-check services
+	go test -count=1 -timeout 30m ./...
+
+bench-ledger: go-check
+	@$(SERVICES) --bench
+	PATH="$$PATH$(if $(PG_BIN),:$(PG_BIN))" go run ./cmd/ledger-bench
+
+build: go-check
+	go build -o bin/kikundi ./cmd/kikundi
+
+vet: go-check
+	go vet ./...
+
+fmt: go-check
+	@files=$$(gofmt -l .); \
+	if [ -n "$$files" ]; then echo "gofmt would change these files (run gofmt -w on them):"; echo "$$files"; exit 1; fi
+
+clean:
+	rm -rf bin/ coverage.out coverage.html cover.out *.coverprofile

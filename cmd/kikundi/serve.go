@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/kikundi/kikundi/internal/config"
+	"github.com/kikundi/kikundi/internal/httpserver"
+	"github.com/kikundi/kikundi/internal/metrics"
+)
+
+func runServe(ctx context.Context, e env, args []string) error {
+	f := newFlags("serve", "", "Runs the HTTP server (webhooks, health, metrics) until SIGINT or SIGTERM.")
+	if err := f.noArgs(args, e.stdout); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(e.getenv, config.RoleServe)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(e, cfg, "serve")
+	st, err := openStores(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.close(logger)
+
+	h, err := startHTTP(newApp(st, logger, metrics.New()), cfg.HTTPAddr, logger)
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-h.done:
+		return unexpectedStop(err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "within", cfg.ShutdownTimeout)
+	if err := h.shutdown(cfg.ShutdownTimeout); err != nil {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// newApp is the HTTP app of serve and dev; domain routes are mounted here.
+func newApp(st *stores, logger *slog.Logger, m *metrics.Metrics) *fiber.App {
+	return httpserver.New(httpserver.Options{Logger: logger, Metrics: m, DB: st.db, Redis: st.redis})
+}
