@@ -18,7 +18,7 @@ PG_BIN := $(lastword $(sort $(wildcard /usr/lib/postgresql/*/bin)))
 .PHONY: help services run test bench-ledger build vet fmt clean go-check
 
 help:
-	@echo 'make run           set up Postgres and Redis (install, start, role, database), then kikundi dev'
+	@echo 'make run           set up Postgres and Redis (install, start, role, database), then kikundi dev (ARGS=--fresh resets it)'
 	@echo 'make test          the same set-up, then every test (go test ./...)'
 	@echo 'make services      only the Postgres and Redis set-up (internal/devenv/services.sh)'
 	@echo 'make bench-ledger  the set-up plus pgbench, then the ledger benchmark (cmd/ledger-bench)'
@@ -33,8 +33,10 @@ go-check:
 services:
 	@$(SERVICES)
 
-run: go-check services
-	go run ./cmd/kikundi dev
+# The binary runs in make's place (exec), so Ctrl-C reaches it directly and a clean stop
+# exits 0.
+run: go-check services build
+	exec bin/kikundi dev $(ARGS)
 
 test: go-check services
 	go test -count=1 -timeout 30m ./...
