@@ -14,8 +14,9 @@
 // account's normal side (assets and expenses grow with debits, liabilities, equity and
 // income with credits), so a member's savings of 500 reads 500.
 //
-// Posting is one round trip: ledger_post (migrations/00001_ledger.sql) writes a whole batch
-// in a few set-based statements. Post sends a batch of one; PostBatch sends many in one
-// transaction and, when any one of them is refused, posts them one by one so each gets its
-// own answer; a Batcher coalesces concurrent Post calls into batches (group commit).
+// Posting is one round trip. Post calls ledger_post_one (migrations/00001_ledger.sql),
+// which writes one entry with the fewest statements; PostBatch calls ledger_post, which
+// writes a whole batch in one set-based statement in one transaction and, when any entry
+// is refused, falls back to posting them one by one so each gets its own answer; a
+// Batcher coalesces concurrent Post calls into batches (group commit).
 package ledger

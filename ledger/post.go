@@ -2,8 +2,10 @@ package ledger
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -57,17 +59,74 @@ type postRow struct {
 	Status  string
 }
 
-// Post writes one entry in one round trip. A repeated key with the same content returns
-// the original entry with Replayed set.
+// Post writes one entry in one round trip (ledger_post_one). A repeated key with the same
+// content returns the original entry with Replayed set.
 func (l *Ledger) Post(ctx context.Context, req EntryRequest) (Entry, error) {
 	if err := req.Validate(); err != nil {
 		return Entry{}, err
 	}
-	res, err := l.send(ctx, []EntryRequest{req})
+	w := req.wire()
+	hash, _ := hex.DecodeString(w.Hash)
+	refs, err := json.Marshal(w.Refs)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, fmt.Errorf("encode references: %w", err)
 	}
-	return res[0].Entry, res[0].Err
+	var occurred, reverses any
+	if w.OccurredAt != nil {
+		occurred = *w.OccurredAt
+	}
+	if w.Reverses != nil {
+		reverses = *w.Reverses
+	}
+	var row postRow
+	err = l.retry(ctx, func() error {
+		return l.db.WithContext(ctx).Raw(`SELECT 1 AS ord, entry_id, status FROM ledger_post_one(?, ?, ?, ?, ?, ?::jsonb, ?::timestamptz, ?, ?::bigint[], ?::numeric[], ?::bigint, NULL)`,
+			w.Book, w.Key, hash, w.Kind, w.Memo, string(refs), occurred, w.Currency,
+			pgArray(w.Accounts), pgArray(w.Amounts), reverses).Scan(&row).Error
+	})
+	if err != nil {
+		if e, ok := refusal(err); ok {
+			return Entry{}, e
+		}
+		return Entry{}, fmt.Errorf("post entry: %w", err)
+	}
+	switch row.Status {
+	case "posted", "replayed":
+		return Entry{ID: *row.EntryID, Key: req.Key, Replayed: row.Status == "replayed"}, nil
+	}
+	return Entry{}, statusError(row.Status, "")
+}
+
+// pgArray renders numbers (already validated) as a Postgres array literal: GORM would
+// expand a Go slice into a list of parameters.
+func pgArray[T any](xs []T) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, x := range xs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprint(&b, x)
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// retry runs call again after a deadlock or serialization failure, a few times, when the
+// ledger owns its transaction: every write is idempotent on its key. Inside a caller's
+// transaction the transaction is already aborted, so the error goes back to the caller.
+func (l *Ledger) retry(ctx context.Context, call func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := call()
+		if err == nil || l.inTx || attempt == 3 || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
+		}
+	}
 }
 
 // PostBatch writes many entries in one transaction, each idempotent on its own key, and
@@ -96,7 +155,7 @@ func (l *Ledger) PostBatch(ctx context.Context, reqs []EntryRequest) []Result {
 		}
 		return results
 	}
-	if _, refused := refusal(err); !refused || l.inTx {
+	if !isRefusal(err) || l.inTx {
 		// Not one entry's fault (or the caller's transaction is now aborted): every
 		// entry of the batch shares the failure.
 		for _, i := range where {
@@ -111,8 +170,7 @@ func (l *Ledger) PostBatch(ctx context.Context, reqs []EntryRequest) []Result {
 	return results
 }
 
-// send calls ledger_post for already validated requests. Outside a caller's transaction
-// a deadlock or serialization failure is retried a few times: the call is idempotent.
+// send calls ledger_post for already validated requests, in one round trip.
 func (l *Ledger) send(ctx context.Context, reqs []EntryRequest) ([]Result, error) {
 	wire := make([]wireEntry, len(reqs))
 	for i, r := range reqs {
@@ -123,18 +181,10 @@ func (l *Ledger) send(ctx context.Context, reqs []EntryRequest) ([]Result, error
 		return nil, fmt.Errorf("encode entries: %w", err)
 	}
 	var rows []postRow
-	for attempt := 0; ; attempt++ {
+	err = l.retry(ctx, func() error {
 		rows = rows[:0]
-		err = l.db.WithContext(ctx).Raw(`SELECT ord, entry_id, status FROM ledger_post(?::jsonb)`, string(payload)).Scan(&rows).Error
-		if err == nil || l.inTx || attempt == 3 || !retryable(err) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
-		}
-	}
+		return l.db.WithContext(ctx).Raw(`SELECT ord, entry_id, status FROM ledger_post(?::jsonb)`, string(payload)).Scan(&rows).Error
+	})
 	if err != nil {
 		if e, ok := refusal(err); ok {
 			return nil, e

@@ -13,6 +13,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/kikundi/kikundi/internal/dbtest"
+	"github.com/kikundi/kikundi/internal/testkit"
 )
 
 // testQueue returns a Redis connection option and a queue name no other test uses.
@@ -48,7 +49,7 @@ func testQueue(t *testing.T) (asynq.RedisConnOpt, string) {
 
 func TestServerRunsTasksFromRedis(t *testing.T) {
 	opt, q := testQueue(t)
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 
 	f := &fakeLedger{verifyOK: true, summary: "all good", verified: make(chan struct{}), chainErr: errors.New("chain is stuck")}

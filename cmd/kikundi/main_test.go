@@ -1,30 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/kikundi/kikundi/internal/testkit"
 )
-
-// syncBuffer is an output a command writes from several goroutines while a test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // result is what a run of kikundi left: its exit code and its outputs.
 type result struct {
@@ -35,7 +17,7 @@ type result struct {
 // kikundi runs the command line args as main would, with vars as the whole environment.
 func kikundi(t *testing.T, ctx context.Context, vars map[string]string, args ...string) result {
 	t.Helper()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.SyncBuffer
 	err := run(ctx, args, func(k string) string { return vars[k] }, &stdout, &stderr)
 	code := report(err, &stderr)
 	return result{code, stdout.String(), stderr.String()}

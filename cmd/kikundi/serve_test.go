@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kikundi/kikundi/internal/dbtest"
+	"github.com/kikundi/kikundi/internal/testkit"
 )
 
 var listeningRE = regexp.MustCompile(`msg="http server listening" addr=(\S+)`)
@@ -26,7 +27,7 @@ func TestServeLifecycle(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve"}, func(k string) string { return vars[k] }, &stdout, &stderr)

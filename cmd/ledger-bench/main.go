@@ -13,7 +13,6 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -60,7 +59,7 @@ func run(ctx context.Context, o options) error {
 	if base == "" {
 		base = "postgres://postgres@127.0.0.1:5432/kikundi?sslmode=disable"
 	}
-	benchURL, pgbURL := withDatabase(base, "kikundi_bench"), withDatabase(base, "kikundi_bench_pgbench")
+	benchURL, pgbURL := database.WithName(base, "kikundi_bench"), database.WithName(base, "kikundi_bench_pgbench")
 	for _, name := range []string{"kikundi_bench", "kikundi_bench_pgbench"} {
 		if err := recreate(ctx, base, name); err != nil {
 			return err
@@ -189,7 +188,7 @@ func pgbenchTPCB(ctx context.Context, dbURL string, o options) (float64, error) 
 }
 
 func recreate(ctx context.Context, base, name string) error {
-	admin, err := sql.Open("pgx", withDatabase(base, "postgres"))
+	admin, err := sql.Open("pgx", database.WithName(base, "postgres"))
 	if err != nil {
 		return err
 	}
@@ -204,19 +203,10 @@ func recreate(ctx context.Context, base, name string) error {
 }
 
 func drop(base, name string) {
-	admin, err := sql.Open("pgx", withDatabase(base, "postgres"))
+	admin, err := sql.Open("pgx", database.WithName(base, "postgres"))
 	if err != nil {
 		return
 	}
 	defer admin.Close()
 	_, _ = admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
-}
-
-func withDatabase(raw, name string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	u.Path = "/" + name
-	return u.String()
 }

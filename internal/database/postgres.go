@@ -81,3 +81,13 @@ func RedactURL(raw string) string {
 	}
 	return u.Redacted()
 }
+
+// WithName returns the connection URL raw pointed at database name on the same server.
+func WithName(raw, name string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	u.Path = "/" + name
+	return u.String()
+}

@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -80,7 +79,7 @@ func PostgresURL(t testing.TB) (*gorm.DB, string) {
 	if _, err := admin.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, templateName)); err != nil {
 		t.Fatalf("create test database from %s: %v", templateName, err)
 	}
-	dbURL := withDatabase(AdminURL(), name)
+	dbURL := database.WithName(AdminURL(), name)
 	db, err := database.OpenPostgres(ctx, dbURL, database.PostgresOptions{MaxOpenConns: 24})
 	if err != nil {
 		t.Fatalf("connect to test database: %v", err)
@@ -140,7 +139,7 @@ func ensureTemplate(ctx context.Context) (string, error) {
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s`, name)); err != nil {
 		return "", fmt.Errorf("create template: %w", err)
 	}
-	tpl, err := sql.Open("pgx", withDatabase(AdminURL(), name))
+	tpl, err := sql.Open("pgx", database.WithName(AdminURL(), name))
 	if err != nil {
 		return "", err
 	}
@@ -173,15 +172,6 @@ func migrationsHash() (string, error) {
 		return "", fmt.Errorf("hash migrations: %w", err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func withDatabase(rawURL, name string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return rawURL
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 func randomHex(n int) string {
