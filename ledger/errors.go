@@ -107,6 +107,17 @@ func refusal(err error) (error, bool) {
 	return nil, false
 }
 
+// isRefusal reports whether err, as send returns it, is the database refusing one entry
+// (its refusal already turned into the matching error) rather than failing as a whole.
+func isRefusal(err error) bool {
+	for _, e := range statusErrors {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
 // retryable reports whether a transaction failed only because of concurrency
 // (a deadlock or a serialization failure) and may simply be run again.
 func retryable(err error) bool {

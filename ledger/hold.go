@@ -56,6 +56,9 @@ func (r HoldRequest) Validate() error {
 	if err := validateHeader(r.Key, r.Book, r.Kind, r.Memo, r.Currency); err != nil {
 		return err
 	}
+	if err := validateRefs(r.Refs); err != nil {
+		return err
+	}
 	if r.Debit <= 0 || r.Credit <= 0 || r.Debit == r.Credit {
 		return ErrUnknownAccount
 	}
@@ -140,10 +143,16 @@ func (l *Ledger) ExpireHolds(ctx context.Context, now time.Time) (int, error) {
 	}
 	n := 0
 	for _, id := range due {
-		if _, err := l.resolveHold(ctx, id, "expire", "0", "{}"); err != nil && !errors.Is(err, ErrHoldNotPending) {
+		_, err := l.resolveHold(ctx, id, "expire", "0", "{}")
+		switch {
+		case errors.Is(err, ErrHoldNotPending):
+			// Resolved by someone else since the query (another expiry worker, a post or
+			// a void): not expired by this call.
+		case err != nil:
 			return n, err
+		default:
+			n++
 		}
-		n++
 	}
 	return n, nil
 }

@@ -41,7 +41,7 @@ func validateAmount(a decimal.Decimal) error {
 
 func validateHeader(key string, book int64, kind, memo, currency string) error {
 	switch {
-	case key == "" || len(key) > maxKeyLen || !utf8.ValidString(key):
+	case key == "" || len(key) > maxKeyLen || !utf8.ValidString(key) || strings.ContainsRune(key, 0):
 		return ErrMissingKey
 	case book <= 0:
 		return ErrMissingBook
@@ -55,16 +55,25 @@ func validateHeader(key string, book int64, kind, memo, currency string) error {
 	return nil
 }
 
+// validateRefs refuses references Postgres could not store as they are: invalid UTF-8
+// (which JSON encoding would silently replace) and NUL characters.
+func validateRefs(refs map[string]string) error {
+	for k, v := range refs {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) || strings.ContainsRune(k+v, 0) {
+			return ErrInvalidRefs
+		}
+	}
+	return nil
+}
+
 // Validate checks everything about a request that can be known without the database.
 // An invalid request is never sent.
 func (r EntryRequest) Validate() error {
 	if err := validateHeader(r.Key, r.Book, r.Kind, r.Memo, r.Currency); err != nil {
 		return err
 	}
-	for k, v := range r.Refs {
-		if !utf8.ValidString(k) || !utf8.ValidString(v) || strings.ContainsRune(k+v, 0) {
-			return ErrInvalidRefs
-		}
+	if err := validateRefs(r.Refs); err != nil {
+		return err
 	}
 	if len(r.Legs) < 2 {
 		return ErrTooFewLegs
