@@ -375,9 +375,9 @@ BEGIN
             SELECT l.ord, l.acc, sum(l.amt) AS d, count(*) AS n FROM legs l GROUP BY l.ord, l.acc
         ), tot AS (
             SELECT p.acc, sum(p.d) AS d, sum(p.n)::bigint AS n FROM per p GROUP BY p.acc
-        ), locked AS (
+        ), locked AS (  -- = ANY(ARRAY(...)) keeps an index scan in the generic plan
             SELECT acc.* FROM ledger_accounts acc
-            WHERE acc.id IN (SELECT t.acc FROM tot t) ORDER BY acc.id FOR UPDATE
+            WHERE acc.id = ANY(ARRAY(SELECT t.acc FROM tot t)) ORDER BY acc.id FOR UPDATE
         ), upd AS (
             UPDATE ledger_accounts acc
             SET balance = acc.balance + acc.normal_sign * t.d,
