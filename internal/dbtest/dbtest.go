@@ -130,6 +130,7 @@ func ensureTemplate(ctx context.Context) (string, error) {
 	var ready bool
 	err = conn.QueryRowContext(ctx, `SELECT datistemplate FROM pg_database WHERE datname = $1`, name).Scan(&ready)
 	if err == nil && ready {
+		dropStaleTemplates(ctx, conn, name)
 		return name, nil
 	}
 	// Absent, or left half-built by an interrupted run.
@@ -151,7 +152,31 @@ func ensureTemplate(ctx context.Context) (string, error) {
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER DATABASE %s WITH IS_TEMPLATE true`, name)); err != nil {
 		return "", fmt.Errorf("mark template: %w", err)
 	}
+	dropStaleTemplates(ctx, conn, name)
 	return name, nil
+}
+
+// dropStaleTemplates removes templates built from earlier migrations, so that changing a
+// migration does not leave a database behind each time. One still in use by a test run of
+// an older checkout is left alone (no FORCE); the next run removes it.
+func dropStaleTemplates(ctx context.Context, conn *sql.Conn, current string) {
+	rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'kikundi\_tpl\_%' AND datname <> $1`, current)
+	if err != nil {
+		return
+	}
+	var stale []string
+	for rows.Next() {
+		var n string
+		if rows.Scan(&n) == nil {
+			stale = append(stale, n)
+		}
+	}
+	rows.Close()
+	for _, n := range stale {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER DATABASE %s WITH IS_TEMPLATE false`, n)); err == nil {
+			_, _ = conn.ExecContext(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s`, n))
+		}
+	}
 }
 
 func migrationsHash() (string, error) {
