@@ -17,7 +17,9 @@ import (
 	"os/exec"
 	"os/signal"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -34,6 +36,8 @@ type options struct {
 	scale    int
 	batch    int
 	keep     bool
+	phases   string
+	flushers int
 }
 
 func main() {
@@ -44,6 +48,8 @@ func main() {
 	flag.IntVar(&o.scale, "scale", 10, "pgbench scale factor (10 = 10 branches, 1M accounts)")
 	flag.IntVar(&o.batch, "batch", 50, "transfers per commit on the hot-account batch path")
 	flag.BoolVar(&o.keep, "keep", false, "keep the bench databases afterwards")
+	flag.IntVar(&o.flushers, "flushers", 2, "Batcher flusher goroutines")
+	flag.StringVar(&o.phases, "phases", "tpcb,direct,batcher,hot", "which phases to run (the CONTRACT line needs all four)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -69,12 +75,16 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 
-	fmt.Printf("pgbench TPC-B: scale %d, %d clients, %s\n", o.scale, o.clients, o.duration)
-	tpcb, err := pgbenchTPCB(ctx, pgbURL, o)
-	if err != nil {
-		return err
+	want := func(phase string) bool { return slices.Contains(strings.Split(o.phases, ","), phase) }
+	var tpcb float64
+	if want("tpcb") {
+		fmt.Printf("pgbench TPC-B: scale %d, %d clients, %s\n", o.scale, o.clients, o.duration)
+		var err error
+		if tpcb, err = pgbenchTPCB(ctx, pgbURL, o); err != nil {
+			return err
+		}
+		fmt.Printf("  tps %.0f\n", tpcb)
 	}
-	fmt.Printf("  tps %.0f\n", tpcb)
 
 	db, err := database.OpenPostgres(ctx, benchURL, database.PostgresOptions{MaxOpenConns: o.clients + 4})
 	if err != nil {
@@ -91,48 +101,61 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
-	fmt.Printf("ledger, uniform two-leg transfers over %d accounts, one Post (one round trip, one commit) each\n", o.accounts)
-	direct := measure(ctx, o.clients, o.duration, func(ctx context.Context, c, i int, r *rng) (int, error) {
-		_, err := l.Post(ctx, fx.transfer(fmt.Sprintf("u:%d:%d", c, i), r))
-		return 1, err
-	})
-	direct.print()
-
-	fmt.Printf("ledger, the same through a Batcher (group commit of concurrent Posts; 2 flushers, up to %d a commit)\n", o.clients)
-	b := ledger.NewBatcher(l, 2, o.clients)
-	grouped := measure(ctx, o.clients, o.duration, func(ctx context.Context, c, i int, r *rng) (int, error) {
-		_, err := b.Post(ctx, fx.transfer(fmt.Sprintf("g:%d:%d", c, i), r))
-		return 1, err
-	})
-	b.Close()
-	grouped.print()
-
-	fmt.Printf("ledger, every transfer crediting one hot account, PostBatch of %d a commit\n", o.batch)
-	hot := measure(ctx, o.clients, o.duration, func(ctx context.Context, c, i int, r *rng) (int, error) {
-		reqs := make([]ledger.EntryRequest, o.batch)
-		for j := range reqs {
-			reqs[j] = fx.toHot(fmt.Sprintf("h:%d:%d:%d", c, i, j), r)
-		}
-		for _, res := range l.PostBatch(ctx, reqs) {
-			if res.Err != nil {
-				return 0, res.Err
+	var direct, grouped, hot result
+	if want("direct") {
+		fmt.Printf("ledger, uniform two-leg transfers over %d accounts, one Post (one round trip, one commit) each\n", o.accounts)
+		direct = measure(ctx, o.clients, o.duration, func(ctx context.Context, c, i int, r *rng) (int, error) {
+			_, err := l.Post(ctx, fx.transfer(fmt.Sprintf("u:%d:%d", c, i), r))
+			return 1, err
+		})
+		direct.print()
+	}
+	if want("batcher") {
+		fmt.Printf("ledger, the same through a Batcher (group commit of concurrent Posts; %d flushers, up to %d a commit)\n", o.flushers, o.clients)
+		b := ledger.NewBatcher(l, o.flushers, o.clients)
+		grouped = measure(ctx, o.clients, o.duration, func(ctx context.Context, c, i int, r *rng) (int, error) {
+			_, err := b.Post(ctx, fx.transfer(fmt.Sprintf("g:%d:%d", c, i), r))
+			return 1, err
+		})
+		b.Close()
+		grouped.print()
+	}
+	if want("hot") {
+		fmt.Printf("ledger, every transfer crediting one hot account, PostBatch of %d a commit\n", o.batch)
+		hot = measure(ctx, o.clients, o.duration, func(ctx context.Context, c, i int, r *rng) (int, error) {
+			reqs := make([]ledger.EntryRequest, o.batch)
+			for j := range reqs {
+				reqs[j] = fx.toHot(fmt.Sprintf("h:%d:%d:%d", c, i, j), r)
 			}
-		}
-		return o.batch, nil
-	})
-	hot.print()
+			for _, res := range l.PostBatch(ctx, reqs) {
+				if res.Err != nil {
+					return 0, res.Err
+				}
+			}
+			return o.batch, nil
+		})
+		hot.print()
+	}
 
 	if err := chainAndVerify(ctx, l); err != nil {
 		return err
 	}
 
+	// The uniform figure is the better of the two ways a caller posts single transfers.
 	uniform := direct
 	if grouped.tps > uniform.tps {
 		uniform = grouped
 	}
 	fmt.Printf("ledger-bench: tpcb_tps=%.0f uniform_tps=%.0f hot_tps=%.0f uniform_ratio=%.2f hot_ratio=%.2f p99_ms=%.2f\n",
-		tpcb, uniform.tps, hot.tps, uniform.tps/tpcb, hot.tps/tpcb, ms(uniform.p99))
+		tpcb, uniform.tps, hot.tps, ratio(uniform.tps, tpcb), ratio(hot.tps, tpcb), ms(uniform.p99))
 	return nil
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
 }
 
 // chainAndVerify proves the books the benchmark wrote are intact, and times the chainer
