@@ -47,8 +47,10 @@ func (l *Ledger) CreateBook(ctx context.Context, code, name string) (Book, error
 	if err != nil {
 		return Book{}, fmt.Errorf("create book %s: %w", code, err)
 	}
-	if b.ID == 0 { // created concurrently by another transaction not yet visible
-		return Book{}, fmt.Errorf("create book %s: %w", code, gorm.ErrRecordNotFound)
+	if b.ID == 0 {
+		// Created by a concurrent transaction that committed after this statement's
+		// snapshot: a new statement sees it.
+		return l.BookByCode(ctx, code)
 	}
 	return b, nil
 }
@@ -82,15 +84,11 @@ func (l *Ledger) OpenAccount(ctx context.Context, spec AccountSpec) (Account, er
 	}
 	var acc Account
 	err := l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var mirror any
-		if spec.Mirror != 0 {
-			mirror = spec.Mirror
-		}
-		if err := tx.Raw(`
+		if err := tx.Exec(`
 			INSERT INTO ledger_accounts (book_id, code, type, currency, allow_negative)
-			VALUES (?, ?, ?, ?, ?)
+			SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM ledger_books WHERE id = ?)
 			ON CONFLICT (book_id, code) DO NOTHING`,
-			spec.Book, spec.Code, spec.Type, spec.Currency, spec.AllowNegative).Scan(&struct{}{}).Error; err != nil {
+			spec.Book, spec.Code, spec.Type, spec.Currency, spec.AllowNegative, spec.Book).Error; err != nil {
 			return err
 		}
 		if err := tx.Raw(`SELECT * FROM ledger_accounts WHERE book_id = ? AND code = ? FOR UPDATE`,
@@ -109,7 +107,7 @@ func (l *Ledger) OpenAccount(ctx context.Context, spec AccountSpec) (Account, er
 		if acc.MirrorID != nil {
 			return ErrAccountConflict
 		}
-		return l.pairMirror(tx, acc.ID, mirror)
+		return pairMirror(tx, acc.ID, spec.Mirror)
 	})
 	if err != nil {
 		if errors.Is(err, ErrAccountConflict) || errors.Is(err, ErrUnknownBook) || errors.Is(err, ErrInvalidAccount) {
@@ -121,7 +119,7 @@ func (l *Ledger) OpenAccount(ctx context.Context, spec AccountSpec) (Account, er
 }
 
 // pairMirror links two empty accounts of the same currency in different books.
-func (l *Ledger) pairMirror(tx *gorm.DB, id int64, other any) error {
+func pairMirror(tx *gorm.DB, id, other int64) error {
 	var pair []Account
 	if err := tx.Raw(`SELECT * FROM ledger_accounts WHERE id IN (?, ?) ORDER BY id FOR UPDATE`, id, other).Scan(&pair).Error; err != nil {
 		return err

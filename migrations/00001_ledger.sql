@@ -492,15 +492,19 @@ DECLARE
     v_bal    NUMERIC;
     v_sign   INT;
     v_hash   BYTEA;
-    v_leg    INT;
     a        RECORD;
 BEGIN
-    PERFORM 1 FROM ledger_accounts WHERE id = ANY(p_accounts) ORDER BY id FOR UPDATE;
-    WITH e AS (
+    -- One statement: lock the accounts (ascending id), then claim the key. Every posting
+    -- path locks accounts before keys, so two paths given one key cannot deadlock. The
+    -- insert reads count(*) of the lock so that the lock runs first.
+    WITH lk AS (
+        SELECT acc.id FROM ledger_accounts acc WHERE acc.id = ANY(p_accounts) ORDER BY acc.id FOR UPDATE
+    ), e AS (
         INSERT INTO ledger_entries (book_id, idempotency_key, content_hash, kind, memo, refs,
                                     occurred_at, reverses_entry_id, hold_id)
-        VALUES (p_book, p_key, p_hash, p_kind, coalesce(p_memo, ''), coalesce(p_refs, '{}'::jsonb),
-                coalesce(p_occurred_at, clock_timestamp()), p_reverses, p_hold)
+        SELECT p_book, p_key, p_hash, p_kind, coalesce(p_memo, ''), coalesce(p_refs, '{}'::jsonb),
+               coalesce(p_occurred_at, clock_timestamp()), p_reverses, p_hold
+        FROM (SELECT count(*) FROM lk) AS locked
         ON CONFLICT DO NOTHING
         RETURNING id, book_id
     ), q AS (
@@ -516,26 +520,32 @@ BEGIN
         END IF;
         RETURN;
     END IF;
-    -- The common entry, two legs on two accounts, needs no aggregate: update the lower id
-    -- first, then the other.
+    -- The common entry, two legs on two accounts (already locked): one statement updates
+    -- both balances, each guarded by the overdraft policy, and writes the postings with the
+    -- balances the update returns. An account the guard refused is missing from the
+    -- update's rows; raising then undoes the rest.
     IF array_length(p_accounts, 1) = 2 AND p_accounts[1] <> p_accounts[2] THEN
         IF p_amounts[1] <> round(p_amounts[1], 2) OR p_amounts[1] = 0 OR p_amounts[2] <> round(p_amounts[2], 2) THEN
             RAISE EXCEPTION USING ERRCODE = 'KL001', MESSAGE = 'too_precise', DETAIL = '';
         END IF;
-        FOR i IN 1..2 LOOP
-            v_leg := CASE WHEN (p_accounts[1] < p_accounts[2]) = (i = 1) THEN 1 ELSE 2 END;
-            UPDATE ledger_accounts SET balance = balance + normal_sign * p_amounts[v_leg], postings_count = postings_count + 1
-            WHERE id = p_accounts[v_leg] AND book_id = p_book AND currency = p_currency AND closed_at IS NULL
-              AND (allow_negative OR normal_sign * p_amounts[v_leg] >= 0 OR balance + normal_sign * p_amounts[v_leg] - held >= 0)
-            RETURNING balance INTO v_bal;
-            IF NOT FOUND THEN
-                PERFORM ledger_refuse(p_accounts[v_leg], p_book, p_currency);
-            END IF;
-            v_bals[v_leg] := v_bal;
-        END LOOP;
-        INSERT INTO ledger_postings (entry_id, account_id, currency, amount, balance_after)
-        VALUES (entry_id, p_accounts[1], p_currency, p_amounts[1], v_bals[1]),
-               (entry_id, p_accounts[2], p_currency, p_amounts[2], v_bals[2]);
+        WITH v AS (
+            SELECT * FROM (VALUES (1, p_accounts[1], p_amounts[1]), (2, p_accounts[2], p_amounts[2])) AS v(ord, acc, amt)
+        ), u AS (
+            UPDATE ledger_accounts acc
+            SET balance = acc.balance + acc.normal_sign * v.amt, postings_count = acc.postings_count + 1
+            FROM v
+            WHERE acc.id = v.acc AND acc.book_id = p_book AND acc.currency = p_currency AND acc.closed_at IS NULL
+              AND (acc.allow_negative OR acc.normal_sign * v.amt >= 0 OR acc.balance + acc.normal_sign * v.amt - acc.held >= 0)
+            RETURNING acc.id, acc.balance
+        ), p AS (
+            INSERT INTO ledger_postings (entry_id, account_id, currency, amount, balance_after)
+            SELECT entry_id, v.acc, p_currency, v.amt, u.balance FROM v JOIN u ON u.id = v.acc ORDER BY v.ord
+        )
+        SELECT array_agg(u.id) INTO v_accs FROM u;
+        IF coalesce(array_length(v_accs, 1), 0) < 2 THEN
+            PERFORM ledger_refuse(CASE WHEN p_accounts[1] = ANY(coalesce(v_accs, '{}')) THEN p_accounts[2] ELSE p_accounts[1] END,
+                                  p_book, p_currency);
+        END IF;
         status := 'posted';
         RETURN;
     END IF;
