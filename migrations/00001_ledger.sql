@@ -469,12 +469,12 @@ BEGIN
 END
 $fn$;
 
--- ledger_post_one writes one entry with the fewest statements: the lock on its accounts,
--- in ascending id order (accounts before keys, as on every path: see ledger_post), then
--- the entry (the unique index on its key decides whether it is new), then one guarded
--- UPDATE per account in ascending id order (checking the overdraft policy against the
--- locked row), then the postings. Statuses as for ledger_post; refusals raise
--- KL001 and write nothing. Post uses it; batches use ledger_post.
+-- ledger_post_one writes one entry with the fewest statements: lock its accounts in
+-- ascending id order and claim the idempotency key (the unique index decides whether the
+-- entry is new) in one statement; then update the balances, each guarded by the overdraft
+-- policy against the locked row, and write the postings with the balances the update
+-- returned. A two-leg entry on two accounts does the second step in one statement.
+-- Statuses as for ledger_post; refusals raise KL001 and write nothing. Post uses it.
 CREATE FUNCTION ledger_post_one(
     p_book BIGINT, p_key TEXT, p_hash BYTEA, p_kind TEXT, p_memo TEXT, p_refs JSONB,
     p_occurred_at TIMESTAMPTZ, p_currency TEXT, p_accounts BIGINT[], p_amounts NUMERIC[],
