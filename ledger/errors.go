@@ -101,8 +101,14 @@ func statusError(status, detail string) error {
 // refusal extracts a refusal raised by the SQL functions (SQLSTATE KL001), if err is one.
 func refusal(err error) (error, bool) {
 	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == refusalCode {
+	if !errors.As(err, &pg) {
+		return nil, false
+	}
+	switch pg.Code {
+	case refusalCode:
 		return statusError(pg.Message, pg.Detail), true
+	case "22003": // numeric_value_out_of_range: a balance would leave NUMERIC(18,2)
+		return ErrAmountTooLarge, true
 	}
 	return nil, false
 }
@@ -110,6 +116,9 @@ func refusal(err error) (error, bool) {
 // isRefusal reports whether err, as send returns it, is the database refusing one entry
 // (its refusal already turned into the matching error) rather than failing as a whole.
 func isRefusal(err error) bool {
+	if errors.Is(err, ErrAmountTooLarge) {
+		return true
+	}
 	for _, e := range statusErrors {
 		if errors.Is(err, e) {
 			return true

@@ -97,9 +97,11 @@ func (l *Ledger) Hold(ctx context.Context, req HoldRequest) (Hold, error) {
 		Status string
 		Detail *string
 	}
-	err = l.db.WithContext(ctx).Raw(`SELECT hold_id, status, detail FROM ledger_place_hold(?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?::numeric, ?)`,
-		req.Book, req.Key, req.contentHash(), req.Kind, req.Memo, string(refs), req.Currency,
-		req.Debit, req.Credit, req.Amount.StringFixed(2), expires).Scan(&row).Error
+	err = l.retry(ctx, func() error {
+		return l.db.WithContext(ctx).Raw(`SELECT hold_id, status, detail FROM ledger_place_hold(?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?::numeric, ?)`,
+			req.Book, req.Key, req.contentHash(), req.Kind, req.Memo, string(refs), req.Currency,
+			req.Debit, req.Credit, req.Amount.StringFixed(2), expires).Scan(&row).Error
+	})
 	if err != nil {
 		return Hold{}, fmt.Errorf("place hold: %w", err)
 	}
@@ -116,7 +118,7 @@ func (l *Ledger) PostHold(ctx context.Context, hold int64, amount decimal.Decima
 	if err := validateAmount(amount); err != nil {
 		return Entry{}, err
 	}
-	if key == "" || len(key) > maxKeyLen {
+	if !validKey(key) {
 		return Entry{}, ErrMissingKey
 	}
 	h := sha256.Sum256(fmt.Appendf(nil, "hold-post-v1\x00%d\x00%s", hold, amount.StringFixed(2)))
@@ -173,8 +175,10 @@ func (l *Ledger) resolveHold(ctx context.Context, hold int64, outcome, amount, e
 		Status  string
 		Detail  *string
 	}
-	err := l.db.WithContext(ctx).Raw(`SELECT entry_id, status, detail FROM ledger_resolve_hold(?, ?, ?::numeric, ?::jsonb)`,
-		hold, outcome, amount, entry).Scan(&row).Error
+	err := l.retry(ctx, func() error {
+		return l.db.WithContext(ctx).Raw(`SELECT entry_id, status, detail FROM ledger_resolve_hold(?, ?, ?::numeric, ?::jsonb)`,
+			hold, outcome, amount, entry).Scan(&row).Error
+	})
 	if err != nil {
 		if e, ok := refusal(err); ok {
 			return 0, e

@@ -26,7 +26,7 @@ type wireEntry struct {
 
 func (r EntryRequest) wire() wireEntry {
 	w := wireEntry{
-		Book: r.Book, Key: r.Key, Hash: r.contentHash(), Kind: r.Kind, Memo: r.Memo,
+		Book: r.Book, Key: r.Key, Hash: hex.EncodeToString(r.contentHash()), Kind: r.Kind, Memo: r.Memo,
 		Refs: r.Refs, Currency: r.Currency,
 		Accounts: make([]int64, len(r.Legs)), Amounts: make([]string, len(r.Legs)),
 	}
@@ -66,7 +66,6 @@ func (l *Ledger) Post(ctx context.Context, req EntryRequest) (Entry, error) {
 		return Entry{}, err
 	}
 	w := req.wire()
-	hash, _ := hex.DecodeString(w.Hash)
 	refs, err := json.Marshal(w.Refs)
 	if err != nil {
 		return Entry{}, fmt.Errorf("encode references: %w", err)
@@ -81,7 +80,7 @@ func (l *Ledger) Post(ctx context.Context, req EntryRequest) (Entry, error) {
 	var row postRow
 	err = l.retry(ctx, func() error {
 		return l.db.WithContext(ctx).Raw(`SELECT 1 AS ord, entry_id, status FROM ledger_post_one(?, ?, ?, ?, ?, ?::jsonb, ?::timestamptz, ?, ?::bigint[], ?::numeric[], ?::bigint, NULL)`,
-			w.Book, w.Key, hash, w.Kind, w.Memo, string(refs), occurred, w.Currency,
+			w.Book, w.Key, req.contentHash(), w.Kind, w.Memo, string(refs), occurred, w.Currency,
 			pgArray(w.Accounts), pgArray(w.Amounts), reverses).Scan(&row).Error
 	})
 	if err != nil {

@@ -196,3 +196,50 @@ func TestMirrorPairMovesTogetherOrNotAtAll(t *testing.T) {
 	}
 	b.mustVerify(t)
 }
+
+func TestBalanceOverflowAndBadHoldKeysAreRefusedCleanly(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t)
+	ctx := context.Background()
+	most := kes("9999999999999999.99") // the largest amount one leg may carry
+	var big [2]ledger.Account
+	for i, code := range []string{"big:asset", "big:equity"} {
+		typ := map[int]ledger.AccountType{0: ledger.Asset, 1: ledger.Equity}[i]
+		a, err := b.l.OpenAccount(ctx, ledger.AccountSpec{Book: b.platform.ID, Code: code, Type: typ, Currency: ledger.KES, AllowNegative: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		big[i] = a
+	}
+	transfer := func(key string) ledger.EntryRequest {
+		return ledger.EntryRequest{Key: key, Book: b.platform.ID, Kind: "test", Currency: ledger.KES,
+			Legs: []ledger.Leg{ledger.Debit(big[0].ID, most), ledger.Credit(big[1].ID, most)}}
+	}
+	if _, err := b.l.Post(ctx, transfer("big1")); err != nil {
+		t.Fatalf("first large transfer: %v", err)
+	}
+	// A second would take both balances past NUMERIC(18,2).
+	if _, err := b.l.Post(ctx, transfer("big2")); !errors.Is(err, ledger.ErrAmountTooLarge) {
+		t.Fatalf("overflowing balance: %v, want ErrAmountTooLarge", err)
+	}
+	// In a batch, the overflowing entry alone is refused; the others go through.
+	small := ledger.EntryRequest{Key: "small", Book: b.group.ID, Kind: "test", Currency: ledger.KES,
+		Legs: []ledger.Leg{ledger.Debit(b.cash.ID, kes("5")), ledger.Credit(b.alice.ID, kes("5"))}}
+	res := b.l.PostBatch(ctx, []ledger.EntryRequest{transfer("big3"), small})
+	if !errors.Is(res[0].Err, ledger.ErrAmountTooLarge) || res[1].Err != nil {
+		t.Fatalf("batch with an overflowing entry: %v / %v, want ErrAmountTooLarge / nil", res[0].Err, res[1].Err)
+	}
+
+	b.contribute(t, "c1", b.alice, "100")
+	h, err := b.l.Hold(ctx, ledger.HoldRequest{Key: "h1", Book: b.group.ID, Kind: "payout", Currency: ledger.KES,
+		Debit: b.alice.ID, Credit: b.cash.ID, Amount: kes("10")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"", "nul\x00key", "bad\xffutf8", strings.Repeat("k", 201)} {
+		if _, err := b.l.PostHold(ctx, h.ID, kes("10"), key); !errors.Is(err, ledger.ErrMissingKey) {
+			t.Errorf("PostHold with key %q: %v, want ErrMissingKey", key, err)
+		}
+	}
+	b.mustVerify(t)
+}

@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"slices"
@@ -39,9 +38,14 @@ func validateAmount(a decimal.Decimal) error {
 	return nil
 }
 
+// validKey is what Postgres can store as an idempotency key: 1-200 bytes of UTF-8, no NUL.
+func validKey(key string) bool {
+	return key != "" && len(key) <= maxKeyLen && utf8.ValidString(key) && !strings.ContainsRune(key, 0)
+}
+
 func validateHeader(key string, book int64, kind, memo, currency string) error {
 	switch {
-	case key == "" || len(key) > maxKeyLen || !utf8.ValidString(key) || strings.ContainsRune(key, 0):
+	case !validKey(key):
 		return ErrMissingKey
 	case book <= 0:
 		return ErrMissingBook
@@ -104,7 +108,7 @@ func (r EntryRequest) Validate() error {
 // apart from a key reused for something else. Leg order does not matter; a zero
 // OccurredAt ("now") is part of the content as zero, so a retry without a time still
 // matches.
-func (r EntryRequest) contentHash() string {
+func (r EntryRequest) contentHash() []byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "entry-v1\x00%d\x00%s\x00%s\x00%s\x00", r.Book, r.Kind, r.Memo, r.Currency)
 	if !r.OccurredAt.IsZero() {
@@ -125,7 +129,7 @@ func (r EntryRequest) contentHash() string {
 	}
 	slices.Sort(legs)
 	fmt.Fprintf(h, "%s\x00reverses=%d", strings.Join(legs, ","), r.reverses)
-	return hex.EncodeToString(h.Sum(nil))
+	return h.Sum(nil)
 }
 
 // pgTime renders a time as Postgres stores it: UTC, microseconds.
