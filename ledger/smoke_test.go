@@ -243,3 +243,25 @@ func TestBalanceOverflowAndBadHoldKeysAreRefusedCleanly(t *testing.T) {
 	}
 	b.mustVerify(t)
 }
+
+func TestChainQueueLostInACrashIsRecovered(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t)
+	ctx := context.Background()
+	b.contribute(t, "c1", b.alice, "100")
+	// What crash recovery does to an unlogged table.
+	if err := ledger.DB(b.l).Exec(`TRUNCATE ledger_chain_queue`).Error; err != nil {
+		t.Fatal(err)
+	}
+	rep, err := b.l.Verify(ctx)
+	if err != nil || !rep.OK || !rep.QueueLost {
+		t.Fatalf("verify after the queue was lost: ok=%v lost=%v err=%v, want ok and lost", rep.OK, rep.QueueLost, err)
+	}
+	rep = b.mustVerify(t) // chains: re-queues the lost entries first
+	if rep.QueueLost {
+		t.Fatal("the chainer did not restore the queue's sentinel")
+	}
+	if fp, _ := b.l.Fingerprint(ctx, b.group.ID); fp.Entries != 1 {
+		t.Fatalf("group chain covers %d entries after recovery, want 1", fp.Entries)
+	}
+}
