@@ -37,14 +37,29 @@ type chainEntry struct {
 	Postings        string    `gorm:"column:postings"` // "id,account,currency,amount,balance_after;..." in id order
 }
 
-// chainEntriesSQL reads entries in the form hashEntry needs; the caller adds the filter.
-const chainEntriesSQL = `
-	SELECT e.id, e.book_id, e.idempotency_key, e.kind, e.memo, e.refs::text AS refs,
-	       e.occurred_at, e.recorded_at, e.reverses_entry_id, e.hold_id,
-	       coalesce((SELECT string_agg(p.id || ',' || p.account_id || ',' || p.currency || ',' ||
-	                                   p.amount || ',' || p.balance_after, ';' ORDER BY p.id)
-	                 FROM ledger_postings p WHERE p.entry_id = e.id), '') AS postings
+// What the chain hashes of an entry, as columns of ledger_entries e, and its postings as
+// one string ("id,account,currency,amount,balance_after;..." in posting order). Both
+// queries below build it from these two pieces, so the chainer and verify hash the same
+// bytes.
+const (
+	chainEntryColumns = `e.id, e.book_id, e.idempotency_key, e.kind, e.memo, e.refs::text AS refs,
+	       e.occurred_at, e.recorded_at, e.reverses_entry_id, e.hold_id`
+	chainPostingsAgg = `string_agg(p.id || ',' || p.account_id || ',' || p.currency || ',' ||
+	                               p.amount || ',' || p.balance_after, ';' ORDER BY p.id)`
+)
+
+// chainEntriesSQL reads entries one at a time (verify adds WHERE e.id = ...).
+const chainEntriesSQL = `SELECT ` + chainEntryColumns + `,
+	       coalesce((SELECT ` + chainPostingsAgg + ` FROM ledger_postings p WHERE p.entry_id = e.id), '') AS postings
 	FROM ledger_entries e`
+
+// chainBatchSQL reads a batch of entries with one grouped pass over their postings: for a
+// chainer's batch of 2,000 it is an order of magnitude faster than a subquery per entry.
+const chainBatchSQL = `SELECT ` + chainEntryColumns + `, coalesce(pa.postings, '') AS postings
+	FROM ledger_entries e
+	LEFT JOIN (SELECT p.entry_id, ` + chainPostingsAgg + ` AS postings
+	           FROM ledger_postings p WHERE p.entry_id IN ? GROUP BY p.entry_id) pa ON pa.entry_id = e.id
+	WHERE e.id IN ? ORDER BY e.id`
 
 // hashEntry is link n of a chain: sha256(prev || canonical content).
 func hashEntry(prev []byte, e chainEntry) []byte {
@@ -140,7 +155,7 @@ func chainBook(tx *gorm.DB, book int64, ids []int64) (int, error) {
 		head.Hash = zeroHash
 	}
 	var entries []chainEntry
-	if err := tx.Raw(chainEntriesSQL+` WHERE e.id IN ? ORDER BY e.id`, ids).Scan(&entries).Error; err != nil {
+	if err := tx.Raw(chainBatchSQL, ids, ids).Scan(&entries).Error; err != nil {
 		return 0, fmt.Errorf("read entries to chain: %w", err)
 	}
 	var values []string
