@@ -25,9 +25,13 @@ func (l *Ledger) WithTx(tx *gorm.DB) *Ledger { return &Ledger{db: tx, inTx: true
 
 // Transaction runs fn with a ledger bound to one new database transaction: entries in
 // several books (a group's and the platform's for one money event) commit together or
-// not at all.
+// not at all. If Postgres aborts the transaction to break a deadlock (or a serialization
+// failure), the whole of fn runs again in a new transaction, a few times at most: fn must
+// be safe to repeat, which every ledger write is, being idempotent on its key.
 func (l *Ledger) Transaction(ctx context.Context, fn func(tx *Ledger) error) error {
-	return l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return fn(l.WithTx(tx)) })
+	return l.retry(ctx, func() error {
+		return l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return fn(l.WithTx(tx)) })
+	})
 }
 
 var codePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9:._-]{0,99}$`)

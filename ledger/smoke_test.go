@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -264,4 +265,60 @@ func TestChainQueueLostInACrashIsRecovered(t *testing.T) {
 	if fp, _ := b.l.Fingerprint(ctx, b.group.ID); fp.Entries != 1 {
 		t.Fatalf("group chain covers %d entries after recovery, want 1", fp.Entries)
 	}
+}
+
+func TestTransactionRunsAgainAfterADeadlock(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t)
+	ctx := context.Background()
+	b.contribute(t, "c1", b.alice, "100")
+	b.contribute(t, "c2", b.bob, "100")
+	// Two transactions lock alice and bob in opposite orders and wait for each other:
+	// Postgres aborts one; Transaction must run it again and both must land once.
+	ready := make(chan struct{}, 2)
+	runs := make([]int, 2)
+	var income [2]ledger.Account // each transaction credits its own, so only alice and bob are shared
+	for i := range income {
+		a, err := b.l.OpenAccount(ctx, ledger.AccountSpec{Book: b.group.ID, Code: fmt.Sprintf("income:%d", i),
+			Type: ledger.Income, Currency: ledger.KES, AllowNegative: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		income[i] = a
+	}
+	move := func(i int, first, second ledger.Account) error {
+		return b.l.Transaction(ctx, func(tx *ledger.Ledger) error {
+			runs[i]++
+			if _, err := tx.Post(ctx, ledger.EntryRequest{Key: fmt.Sprintf("t%d:a", i), Book: b.group.ID, Kind: "transfer",
+				Currency: ledger.KES, Legs: []ledger.Leg{ledger.Debit(first.ID, kes("1")), ledger.Credit(income[i].ID, kes("1"))}}); err != nil {
+				return err
+			}
+			if runs[i] == 1 {
+				ready <- struct{}{}
+				// Both have their first account locked before either asks for its second.
+				deadline := time.Now().Add(5 * time.Second)
+				for len(ready) < 2 && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			_, err := tx.Post(ctx, ledger.EntryRequest{Key: fmt.Sprintf("t%d:b", i), Book: b.group.ID, Kind: "transfer",
+				Currency: ledger.KES, Legs: []ledger.Leg{ledger.Debit(second.ID, kes("1")), ledger.Credit(income[i].ID, kes("1"))}})
+			return err
+		})
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- move(0, b.alice, b.bob) }()
+	go func() { errs <- move(1, b.bob, b.alice) }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("transaction: %v", err)
+		}
+	}
+	if runs[0]+runs[1] < 3 {
+		t.Fatalf("runs = %v: expected Postgres to break a deadlock and one transaction to run again", runs)
+	}
+	if got := b.balance(t, b.alice); got != "98.00" {
+		t.Fatalf("alice = %s, want 98.00 (each transfer exactly once)", got)
+	}
+	b.mustVerify(t)
 }
