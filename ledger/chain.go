@@ -123,13 +123,20 @@ func (l *Ledger) ChainPending(ctx context.Context, limit int) (int, error) {
 	return chained, nil
 }
 
-func recoverQueue(tx *gorm.DB) error {
-	var sentinel int64
-	if err := tx.Raw(`SELECT count(*) FROM ledger_chain_queue WHERE entry_id = 0`).Scan(&sentinel).Error; err != nil {
-		return fmt.Errorf("read chain queue sentinel: %w", err)
+// queueLost reports whether the chain queue's sentinel row (entry_id 0) is gone: Postgres
+// emptied the unlogged queue in crash recovery.
+func queueLost(tx *gorm.DB) (bool, error) {
+	var n int64
+	if err := tx.Raw(`SELECT count(*) FROM ledger_chain_queue WHERE entry_id = 0`).Scan(&n).Error; err != nil {
+		return false, fmt.Errorf("read chain queue sentinel: %w", err)
 	}
-	if sentinel > 0 {
-		return nil
+	return n == 0, nil
+}
+
+func recoverQueue(tx *gorm.DB) error {
+	lost, err := queueLost(tx)
+	if err != nil || !lost {
+		return err
 	}
 	return tx.Exec(`
 		INSERT INTO ledger_chain_queue (entry_id, book_id)

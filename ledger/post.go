@@ -24,9 +24,11 @@ type wireEntry struct {
 	Reverses   *int64            `json:"rv,omitempty"`
 }
 
-func (r EntryRequest) wire() wireEntry {
+// wire is r as ledger_post's JSON carries it; hash is r.contentHash(), computed once by
+// the caller.
+func (r EntryRequest) wire(hash []byte) wireEntry {
 	w := wireEntry{
-		Book: r.Book, Key: r.Key, Hash: hex.EncodeToString(r.contentHash()), Kind: r.Kind, Memo: r.Memo,
+		Book: r.Book, Key: r.Key, Hash: hex.EncodeToString(hash), Kind: r.Kind, Memo: r.Memo,
 		Refs: r.Refs, Currency: r.Currency,
 		Accounts: make([]int64, len(r.Legs)), Amounts: make([]string, len(r.Legs)),
 	}
@@ -65,7 +67,8 @@ func (l *Ledger) Post(ctx context.Context, req EntryRequest) (Entry, error) {
 	if err := req.Validate(); err != nil {
 		return Entry{}, err
 	}
-	w := req.wire()
+	hash := req.contentHash()
+	w := req.wire(hash)
 	refs, err := json.Marshal(w.Refs)
 	if err != nil {
 		return Entry{}, fmt.Errorf("encode references: %w", err)
@@ -80,7 +83,7 @@ func (l *Ledger) Post(ctx context.Context, req EntryRequest) (Entry, error) {
 	var row postRow
 	err = l.retry(ctx, func() error {
 		return l.db.WithContext(ctx).Raw(`SELECT 1 AS ord, entry_id, status FROM ledger_post_one(?, ?, ?, ?, ?, ?::jsonb, ?::timestamptz, ?, ?::bigint[], ?::numeric[], ?::bigint, NULL)`,
-			w.Book, w.Key, req.contentHash(), w.Kind, w.Memo, string(refs), occurred, w.Currency,
+			w.Book, w.Key, hash, w.Kind, w.Memo, string(refs), occurred, w.Currency,
 			pgArray(w.Accounts), pgArray(w.Amounts), reverses).Scan(&row).Error
 	})
 	if err != nil {
@@ -173,7 +176,7 @@ func (l *Ledger) PostBatch(ctx context.Context, reqs []EntryRequest) []Result {
 func (l *Ledger) send(ctx context.Context, reqs []EntryRequest) ([]Result, error) {
 	wire := make([]wireEntry, len(reqs))
 	for i, r := range reqs {
-		wire[i] = r.wire()
+		wire[i] = r.wire(r.contentHash())
 	}
 	payload, err := json.Marshal(wire)
 	if err != nil {

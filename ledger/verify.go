@@ -29,12 +29,6 @@ type Report struct {
 	QueueLost  bool      `json:"chain_queue_lost"`  // emptied by a crash; the chainer's next run re-queues
 }
 
-// queueLost reports whether the chain queue's sentinel row is gone (see ChainPending).
-func queueLost(tx *gorm.DB) bool {
-	var n int64
-	return tx.Raw(`SELECT count(*) FROM ledger_chain_queue WHERE entry_id = 0`).Scan(&n).Error == nil && n == 0
-}
-
 // maxListed bounds the violations listed per check; the count is always exact.
 const maxListed = 50
 
@@ -140,8 +134,13 @@ func (l *Ledger) Verify(ctx context.Context) (*Report, error) {
 		if err := tx.Exec(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`).Error; err != nil {
 			return err
 		}
+		lost, err := queueLost(tx)
+		if err != nil {
+			return err
+		}
+		rep.QueueLost = lost
 		for _, c := range sqlChecks {
-			if c.name == "entries_chained" && queueLost(tx) {
+			if c.name == "entries_chained" && lost {
 				// Postgres empties the unlogged chain queue in a crash; until the chainer
 				// re-queues (its next run), unchained entries are expected, not a breach.
 				continue
@@ -160,7 +159,6 @@ func (l *Ledger) Verify(ctx context.Context) (*Report, error) {
 			return err
 		}
 		rep.add(chain)
-		rep.QueueLost = queueLost(tx)
 		return tx.Raw(`SELECT count(*) FROM ledger_chain_queue WHERE entry_id > 0`).Scan(&rep.Unchained).Error
 	})
 	if err != nil {
