@@ -34,6 +34,15 @@ func (l *Ledger) Transaction(ctx context.Context, fn func(tx *Ledger) error) err
 	})
 }
 
+// TransactionWithDB is Transaction for a caller that writes its own rows beside the
+// entries (the chama's loans, dues and approvals): fn also gets the transaction's GORM
+// handle, and everything commits or rolls back together.
+func (l *Ledger) TransactionWithDB(ctx context.Context, fn func(db *gorm.DB, tx *Ledger) error) error {
+	return l.retry(ctx, func() error {
+		return l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return fn(tx, l.WithTx(tx)) })
+	})
+}
+
 var codePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9:._-]{0,99}$`)
 
 // CreateBook returns the book with this code, creating it if needed.

@@ -1,0 +1,252 @@
+package chama
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/kikundi/kikundi/chama/rules"
+	"github.com/kikundi/kikundi/internal/phone"
+	"github.com/kikundi/kikundi/ledger"
+)
+
+// Purposes of money coming in.
+const (
+	ForContribution = "contribution"
+	ForRepayment    = "repayment"
+)
+
+// Payment is money M-Pesa confirmed for a group, as the settlement worker hands it over.
+type Payment struct {
+	Group      string // the group's code (the paybill account reference)
+	Phone      string // who paid
+	Receipt    string // M-Pesa receipt, e.g. NLJ7RT61SV: the idempotency key
+	Amount     decimal.Decimal
+	Purpose    string    // ForContribution or ForRepayment
+	Loan       int64     // for a repayment; 0: the payer's active loan
+	ReceivedAt time.Time // M-Pesa's transaction time
+}
+
+// Applied is what a payment paid for.
+type Applied struct {
+	PaymentID int64
+	EntryID   int64
+	Fines     decimal.Decimal // fines settled
+	Dues      decimal.Decimal // contributions, welfare and fees settled
+	Loan      decimal.Decimal // penalty, interest and principal repaid
+	Savings   decimal.Decimal // what went to savings beyond what was due (advance)
+	Replayed  bool            // the receipt had been applied before
+}
+
+var receiptPattern = regexp.MustCompile(`^[A-Z0-9]{6,20}$`)
+
+// ReceivePayment applies money received into a group, once per M-Pesa receipt, writing
+// the group's entry and the platform's in one transaction. A contribution settles dues in
+// dueOrder (fines, arrears oldest first, the current period) and saves the rest; a
+// repayment pays the loan's penalty, then interest, then principal, and saves any excess.
+// The member's row is locked while the payment is split, so two payments at once are
+// applied one after the other.
+func (s *Service) ReceivePayment(ctx context.Context, pay Payment) (Applied, error) {
+	if !receiptPattern.MatchString(pay.Receipt) {
+		return Applied{}, ErrUnknownReceipt
+	}
+	if !pay.Amount.IsPositive() || !pay.Amount.Equal(pay.Amount.Round(2)) {
+		return Applied{}, ErrInvalidAmount
+	}
+	e164, err := phone.Normalize(pay.Phone)
+	if err != nil {
+		return Applied{}, err
+	}
+	var out Applied
+	err = s.tx(ctx, func(t *txn) error {
+		out = Applied{}
+		g, err := t.groupByCode(pay.Group)
+		if err != nil {
+			return err
+		}
+		p, err := t.personByPhone(e164)
+		if err != nil {
+			return err
+		}
+		m, err := t.member(g, p.ID)
+		if err != nil || m.Status != "active" {
+			return ErrNotMember
+		}
+		if err := t.db.Exec(`SELECT 1 FROM chama_members WHERE id = ? FOR UPDATE`, m.ID).Error; err != nil {
+			return err
+		}
+		var prior struct {
+			ID, GroupID, MemberID, EntryID int64
+			Amount                         decimal.Decimal
+		}
+		if err := t.db.Raw(`SELECT id, group_id, member_id, entry_id, amount FROM chama_payments WHERE receipt = ?`,
+			pay.Receipt).Scan(&prior).Error; err != nil {
+			return err
+		}
+		if prior.ID != 0 {
+			if prior.GroupID != g.ID || prior.MemberID != m.ID || !prior.Amount.Equal(pay.Amount) {
+				return ErrDuplicateReceipt
+			}
+			out = Applied{PaymentID: prior.ID, EntryID: prior.EntryID, Replayed: true}
+			return nil
+		}
+		c, _, err := t.rulesNow(g)
+		if err != nil {
+			return err
+		}
+		if pay.ReceivedAt.IsZero() {
+			pay.ReceivedAt = t.s.now()
+		}
+		switch pay.Purpose {
+		case ForRepayment:
+			out, err = t.applyRepayment(g, c, p, m, pay)
+		default:
+			pay.Purpose = ForContribution
+			out, err = t.applyContribution(g, c, p, m, pay)
+		}
+		if err != nil {
+			return err
+		}
+		return t.moneyIn(g, c, pay)
+	})
+	return out, err
+}
+
+// moneyIn is the platform's side of money received for a group: Dr collections / Cr owed
+// to the group, the mirror of the group's Dr cash.
+func (t *txn) moneyIn(g Group, c rules.Constitution, pay Payment) error {
+	collections, err := t.platformAccount(accountCollections)
+	if err != nil {
+		return err
+	}
+	owed, err := t.platformAccount(owedAccount(g.Code))
+	if err != nil {
+		return err
+	}
+	_, err = t.l.Post(t.ctx, ledger.EntryRequest{
+		Key: "mpesa:" + pay.Receipt + ":platform", Book: collections.BookID, Kind: "mpesa.received", Currency: c.Currency,
+		Refs: map[string]string{"mpesa_receipt": pay.Receipt, "group": g.Code}, OccurredAt: pay.ReceivedAt,
+		Legs: []ledger.Leg{ledger.Debit(collections.ID, pay.Amount), ledger.Credit(owed.ID, pay.Amount)},
+	})
+	return err
+}
+
+// legs collects an entry's credits by account, in first-seen order, dropping zeros.
+type legs struct {
+	order  []int64
+	credit map[int64]decimal.Decimal
+}
+
+func (l *legs) add(account int64, amount decimal.Decimal) {
+	if !amount.IsPositive() {
+		return
+	}
+	if l.credit == nil {
+		l.credit = map[int64]decimal.Decimal{}
+	}
+	if _, ok := l.credit[account]; !ok {
+		l.order = append(l.order, account)
+	}
+	l.credit[account] = l.credit[account].Add(amount)
+}
+
+// entry is Dr debit for the total / Cr each account collected.
+func (l *legs) entry(debit int64) []ledger.Leg {
+	total := decimal.Zero
+	out := []ledger.Leg{}
+	for _, a := range l.order {
+		total = total.Add(l.credit[a])
+		out = append(out, ledger.Credit(a, l.credit[a]))
+	}
+	return append([]ledger.Leg{ledger.Debit(debit, total)}, out...)
+}
+
+func (t *txn) applyContribution(g Group, c rules.Constitution, p Person, m Member, pay Payment) (Applied, error) {
+	dues, err := t.openDues(m.ID)
+	if err != nil {
+		return Applied{}, err
+	}
+	owed := make([]rules.Due, len(dues))
+	for i, d := range dues {
+		owed[i] = rules.Due{Ref: fmt.Sprint(d.ID), Amount: d.Outstanding}
+	}
+	parts, left := rules.Allocate(pay.Amount, owed)
+	cash, err := t.account(g, accountCash)
+	if err != nil {
+		return Applied{}, err
+	}
+	var credits legs
+	out := Applied{}
+	for i, d := range dues {
+		if !parts[i].IsPositive() {
+			continue
+		}
+		code := savingsAccount(m.ID)
+		switch {
+		case d.Kind == "fine":
+			code = finesDueAccount(m.ID)
+			out.Fines = out.Fines.Add(parts[i])
+		case d.Kind == "registration":
+			code = accountFeeIncome
+		case d.Kind == "welfare":
+			code = accountWelfare
+		case c.Rotation:
+			code = rotationAccount(d.Cycle, d.Period)
+			if _, err := t.l.OpenAccount(t.ctx, ledger.AccountSpec{Book: g.BookID, Code: code, Type: ledger.Liability, Currency: c.Currency}); err != nil {
+				return Applied{}, err
+			}
+		}
+		if d.Kind != "fine" {
+			out.Dues = out.Dues.Add(parts[i])
+		}
+		acc, err := t.account(g, code)
+		if err != nil {
+			return Applied{}, err
+		}
+		credits.add(acc.ID, parts[i])
+	}
+	savings, err := t.account(g, savingsAccount(m.ID))
+	if err != nil {
+		return Applied{}, err
+	}
+	credits.add(savings.ID, left)
+	out.Savings = left
+	e, err := t.l.Post(t.ctx, ledger.EntryRequest{
+		Key: "mpesa:" + pay.Receipt + ":group", Book: g.BookID, Kind: "contribution", Currency: c.Currency,
+		Refs: map[string]string{"mpesa_receipt": pay.Receipt, "member": fmt.Sprint(m.ID)}, OccurredAt: pay.ReceivedAt,
+		Legs: credits.entry(cash.ID),
+	})
+	if err != nil {
+		return Applied{}, err
+	}
+	out.EntryID = e.ID
+	if out.PaymentID, err = t.recordPayment(g, m, pay, 0, e.ID); err != nil {
+		return Applied{}, err
+	}
+	for i, d := range dues {
+		if parts[i].IsPositive() {
+			if err := t.db.Exec(`INSERT INTO chama_due_payments (due_id, payment_id, amount) VALUES (?, ?, ?)`,
+				d.ID, out.PaymentID, parts[i]).Error; err != nil {
+				return Applied{}, err
+			}
+		}
+	}
+	bal, err := t.l.Balance(t.ctx, savings.ID)
+	if err != nil {
+		return Applied{}, err
+	}
+	t.notify(p, "contribution.received", map[string]string{"group": g.Code, "amount": pay.Amount.StringFixed(2),
+		"receipt": pay.Receipt, "savings": bal.Balance.StringFixed(2)})
+	return out, t.audit(g.ID, p.ID, System, "payment.contribution", out.PaymentID, map[string]any{"receipt": pay.Receipt, "amount": pay.Amount.StringFixed(2)})
+}
+
+func (t *txn) recordPayment(g Group, m Member, pay Payment, subject, entry int64) (int64, error) {
+	var id int64
+	err := t.db.Raw(`INSERT INTO chama_payments (group_id, member_id, receipt, amount, purpose, subject_id, received_at, entry_id)
+		VALUES (?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?) RETURNING id`,
+		g.ID, m.ID, pay.Receipt, pay.Amount, pay.Purpose, subject, pay.ReceivedAt, entry).Scan(&id).Error
+	return id, err
+}
