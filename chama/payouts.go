@@ -37,6 +37,7 @@ type Payout struct {
 	Purpose   string          `gorm:"column:purpose"`
 	SubjectID *int64          `gorm:"column:subject_id"`
 	Amount    decimal.Decimal `gorm:"column:amount"`
+	FromCode  string          `gorm:"column:from_code"`
 	HoldID    int64           `gorm:"column:hold_id"`
 	Status    string          `gorm:"column:status"`
 	Receipt   *string         `gorm:"column:receipt"`
@@ -77,8 +78,8 @@ func (t *txn) payout(g Group, member int64, purpose string, subject int64, amoun
 		return Payout{}, err
 	}
 	var po Payout
-	if err := t.db.Raw(`INSERT INTO chama_payouts (id, group_id, member_id, purpose, subject_id, amount, hold_id)
-		VALUES (?, ?, ?, ?, NULLIF(?, 0), ?, ?) RETURNING *`, id, g.ID, member, purpose, subject, amount, h.ID).Scan(&po).Error; err != nil {
+	if err := t.db.Raw(`INSERT INTO chama_payouts (id, group_id, member_id, purpose, subject_id, amount, from_code, hold_id)
+		VALUES (?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?) RETURNING *`, id, g.ID, member, purpose, subject, amount, from, h.ID).Scan(&po).Error; err != nil {
 		return Payout{}, err
 	}
 	m, err := t.memberByID(member)
@@ -219,6 +220,39 @@ func (s *Service) PayoutFailed(ctx context.Context, id int64, reason string) err
 		}
 		return t.audit(po.GroupID, 0, System, "payout.failed", po.ID, map[string]any{"reason": reason})
 	})
+}
+
+// RetryPayout sends a failed payout again, as a new payout for the same purpose, after an
+// official has fixed the cause (the member's M-Pesa was not registered, say).
+func (s *Service) RetryPayout(ctx context.Context, a Actor, code string, id int64) (Payout, error) {
+	var po Payout
+	err := s.tx(ctx, func(t *txn) error {
+		g, p, _, err := t.official(a, code)
+		if err != nil {
+			return err
+		}
+		old, err := t.lockPayout(id)
+		if err != nil || old.GroupID != g.ID {
+			return ErrUnknownPayout
+		}
+		if old.Status != "failed" {
+			return fmt.Errorf("chama: payout %d is %s, not failed", old.ID, old.Status)
+		}
+		var subject int64
+		if old.SubjectID != nil {
+			subject = *old.SubjectID
+		}
+		if po, err = t.payout(g, old.MemberID, old.Purpose, subject, old.Amount, old.FromCode); err != nil {
+			return err
+		}
+		if old.Purpose == PurposeLoan {
+			if err := t.db.Exec(`UPDATE chama_loans SET status = 'disbursing' WHERE id = ? AND status = 'guaranteed'`, subject).Error; err != nil {
+				return err
+			}
+		}
+		return t.audit(g.ID, p.ID, a.Channel, "payout.retried", po.ID, map[string]any{"failed": old.ID})
+	})
+	return po, err
 }
 
 func (t *txn) lockPayout(id int64) (Payout, error) {

@@ -213,6 +213,8 @@ CREATE TABLE chama_payouts (
     purpose     TEXT NOT NULL CHECK (purpose IN ('loan', 'rotation', 'withdrawal', 'welfare', 'shareout', 'exit', 'peer_loan')),
     subject_id  BIGINT,
     amount      NUMERIC(18,2) NOT NULL CHECK (amount >= 10),
+    -- The group account the payout is paid from (Dr on success; Cr cash).
+    from_code   TEXT NOT NULL,
     hold_id     BIGINT NOT NULL UNIQUE,
     status      TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'paid', 'failed')),
     receipt     TEXT,
