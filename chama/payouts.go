@@ -293,7 +293,7 @@ func (s *Service) Withdraw(ctx context.Context, a Actor, code string, amount dec
 			return err
 		}
 		if savings.Available().LessThan(amount) {
-			return &ledger.InsufficientFundsError{Account: savings.ID, Available: savings.Available()}
+			return fmt.Errorf("%w: %s free", ErrInsufficientSavings, savings.Available().StringFixed(2))
 		}
 		ap, err = t.requestApproval(g, m, SubjectWithdrawal, 0, map[string]string{"amount": amount.StringFixed(2)}, a.Channel)
 		if err != nil {

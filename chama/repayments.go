@@ -64,6 +64,11 @@ func (t *txn) applyRepayment(g Group, c rules.Constitution, p Person, m Member, 
 	if loan.BorrowerID != m.ID || (loan.Status != LoanActive && loan.Status != LoanDefaulted) {
 		return Applied{}, ErrLoanState
 	}
+	if loan.Status == LoanActive {
+		if err := t.accrueNext(g, c, loan, pay.Amount); err != nil {
+			return Applied{}, err
+		}
+	}
 	lb, err := t.loanBooks(g, loan.ID)
 	if err != nil {
 		return Applied{}, err
@@ -180,17 +185,13 @@ func (t *txn) accrue(loanID int64) (int, error) {
 		if in.DueOn.After(today) {
 			break
 		}
-		if in.InterestEntryID == nil && in.Interest.IsPositive() {
-			id, err := t.charge(g, c, loan, in, "interest", in.Interest, interestDueAccount(loan.ID))
+		if in.InterestEntryID == nil {
+			charged, err := t.accrueInterest(g, c, loan, in)
 			if err != nil {
 				return n, err
 			}
-			if id != 0 {
+			if charged {
 				n++
-			}
-			if err := t.db.Exec(`UPDATE chama_instalments SET interest_entry_id = NULLIF(?, 0) WHERE loan_id = ? AND n = ?`,
-				id, loan.ID, in.N).Error; err != nil {
-				return n, err
 			}
 		}
 		if in.PenaltyEntryID != nil || !c.LatePenalty.IsPositive() || today.Before(in.DueOn.AddDate(0, 0, c.GraceDays+1)) {
@@ -217,6 +218,46 @@ func (t *txn) accrue(loanID int64) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// accrueInterest makes one instalment's interest due, once: the key is the same whether
+// the daily job or a repayment gets there first.
+func (t *txn) accrueInterest(g Group, c rules.Constitution, loan Loan, in instalment) (bool, error) {
+	if !in.Interest.IsPositive() {
+		return false, nil
+	}
+	id, err := t.charge(g, c, loan, in, "interest", in.Interest, interestDueAccount(loan.ID))
+	if err != nil || id == 0 {
+		return false, err
+	}
+	return true, t.db.Exec(`UPDATE chama_instalments SET interest_entry_id = ? WHERE loan_id = ? AND n = ?`, id, loan.ID, in.N).Error
+}
+
+// accrueNext makes the interest of the next instalment not yet due fall due now when a
+// repayment of amount reaches into that instalment's principal: paying an instalment a
+// few days early pays it as scheduled (interest, then principal), and settling the whole
+// loan early pays the interest of the instalment in progress but not of those not begun.
+func (t *txn) accrueNext(g Group, c rules.Constitution, loan Loan, amount decimal.Decimal) error {
+	var in instalment
+	if err := t.db.Raw(`SELECT * FROM chama_instalments WHERE loan_id = ? AND interest_entry_id IS NULL ORDER BY n LIMIT 1`,
+		loan.ID).Scan(&in).Error; err != nil || in.N == 0 {
+		return err
+	}
+	var before decimal.Decimal // principal scheduled before instalment n
+	if err := t.db.Raw(`SELECT coalesce(sum(principal), 0) FROM chama_instalments WHERE loan_id = ? AND n < ?`,
+		loan.ID, in.N).Scan(&before).Error; err != nil {
+		return err
+	}
+	lb, err := t.loanBooks(g, loan.ID)
+	if err != nil {
+		return err
+	}
+	toPrincipal := amount.Sub(lb.penalty.Balance).Sub(lb.interest.Balance)
+	if loan.Principal.Sub(lb.principal.Balance).Add(toPrincipal).LessThanOrEqual(before) {
+		return nil
+	}
+	_, err = t.accrueInterest(g, c, loan, in)
+	return err
 }
 
 // repaidSoFar is what the borrower has paid towards principal and interest: the principal

@@ -27,7 +27,10 @@ type ShareOutLine struct {
 	Savings  decimal.Decimal // before the share-out
 	Profit   decimal.Decimal // their part of the cycle's profit
 	Owes     decimal.Decimal // fines, penalties, interest and principal still owed
-	Net      decimal.Decimal // paid out
+	// WrittenOff is the part of Owes beyond the member's own savings: the group bears it
+	// as a bad debt (an expense) before the profit is shared.
+	WrittenOff decimal.Decimal
+	Net        decimal.Decimal // paid out
 }
 
 // ShareOutPreview is the share-out as it would be done now.
@@ -88,7 +91,10 @@ func (t *txn) previewShareOut(g Group) (ShareOutPreview, error) {
 		if err != nil {
 			return pv, err
 		}
-		pv.Lines = append(pv.Lines, ShareOutLine{MemberID: m.ID, Phone: p.Phone, Name: p.Name, Savings: savings.Balance, Owes: owes})
+		bad := decimal.Max(decimal.Zero, owes.Sub(savings.Available()))
+		pv.Profit = pv.Profit.Sub(bad)
+		pv.Lines = append(pv.Lines, ShareOutLine{MemberID: m.ID, Phone: p.Phone, Name: p.Name, Savings: savings.Balance,
+			Owes: owes, WrittenOff: bad})
 		shares = append(shares, rules.Share{Member: m.ID, Shares: savings.Balance})
 		pv.Fund = pv.Fund.Add(savings.Balance)
 	}
@@ -109,7 +115,7 @@ func (t *txn) previewShareOut(g Group) (ShareOutPreview, error) {
 	pv.Fund = pv.Fund.Add(profit)
 	for i := range pv.Lines {
 		l := &pv.Lines[i]
-		l.Net = decimal.Max(decimal.Zero, l.Savings.Add(l.Profit).Sub(l.Owes))
+		l.Net = decimal.Max(decimal.Zero, l.Savings.Add(l.Profit).Sub(l.Owes).Add(l.WrittenOff))
 	}
 	return pv, nil
 }
@@ -131,6 +137,13 @@ func (s *Service) RequestShareOut(ctx context.Context, a Actor, code string) (Ap
 		g, _, m, err := t.official(a, code)
 		if err != nil {
 			return err
+		}
+		var active int64
+		if err := t.db.Table("chama_loans").Where("group_id = ? AND status IN ('active', 'disbursing')", g.ID).Count(&active).Error; err != nil {
+			return err
+		}
+		if active > 0 {
+			return fmt.Errorf("%w: every loan must be repaid (or defaulted) before the share-out", ErrActiveLoan)
 		}
 		if _, err := t.previewShareOut(g); err != nil {
 			return err
@@ -159,6 +172,11 @@ func (t *txn) shareOut(ap Approval) error {
 	pv, err := t.previewShareOut(g)
 	if err != nil {
 		return err
+	}
+	for _, line := range pv.Lines {
+		if err := t.writeOff(g, c, line); err != nil {
+			return err
+		}
 	}
 	if err := t.closeCycle(g, c, pv); err != nil {
 		return err
@@ -242,23 +260,13 @@ func (t *txn) settleDebts(g Group, c rules.Constitution, m Member, key string) e
 	if err != nil {
 		return err
 	}
-	fines, err := t.account(g, finesDueAccount(m.ID))
+	dues, accounts, err := t.debts(g, m)
 	if err != nil {
 		return err
 	}
-	dues := []rules.Due{{Ref: fines.Code, Amount: fines.Balance}}
-	accounts := []ledger.Account{fines}
 	var loans []int64
 	if err := t.db.Raw(`SELECT id FROM chama_loans WHERE borrower_id = ? AND status IN ('active', 'defaulted') ORDER BY id`, m.ID).Scan(&loans).Error; err != nil {
 		return err
-	}
-	for _, id := range loans {
-		lb, err := t.loanBooks(g, id)
-		if err != nil {
-			return err
-		}
-		dues = append(dues, lb.owed()...)
-		accounts = append(accounts, lb.accounts()...)
 	}
 	parts, _ := rules.Allocate(savings.Available(), dues)
 	var credits legs
@@ -284,4 +292,59 @@ func (t *txn) settleDebts(g Group, c rules.Constitution, m Member, key string) e
 		}
 	}
 	return nil
+}
+
+// writeOff turns what a member owes beyond their savings into the group's expense: fines
+// first, then each loan's penalty, interest and principal.
+func (t *txn) writeOff(g Group, c rules.Constitution, line ShareOutLine) error {
+	if !line.WrittenOff.IsPositive() {
+		return nil
+	}
+	m, err := t.memberByID(line.MemberID)
+	if err != nil {
+		return err
+	}
+	dues, accounts, err := t.debts(g, m)
+	if err != nil {
+		return err
+	}
+	parts, _ := rules.Allocate(line.WrittenOff, dues)
+	var credits legs
+	for i, acc := range accounts {
+		credits.add(acc.ID, parts[i])
+	}
+	expense, err := t.account(g, accountOtherExpenses)
+	if err != nil {
+		return err
+	}
+	_, err = t.l.Post(t.ctx, ledger.EntryRequest{
+		Key: fmt.Sprintf("g%d:shareout:c%d:writeoff:m%d", g.ID, g.Cycle, m.ID), Book: g.BookID, Kind: "debt.written_off",
+		Currency: c.Currency, Memo: "owed beyond savings at share-out", Refs: map[string]string{"member": fmt.Sprint(m.ID)},
+		Legs: credits.entry(expense.ID),
+	})
+	return err
+}
+
+// debts lists what a member owes, in the order it is settled: fines, then each loan's
+// penalty, interest and principal.
+func (t *txn) debts(g Group, m Member) ([]rules.Due, []ledger.Account, error) {
+	fines, err := t.account(g, finesDueAccount(m.ID))
+	if err != nil {
+		return nil, nil, err
+	}
+	dues := []rules.Due{{Ref: fines.Code, Amount: fines.Balance}}
+	accounts := []ledger.Account{fines}
+	var loans []int64
+	if err := t.db.Raw(`SELECT id FROM chama_loans WHERE borrower_id = ? AND status IN ('active', 'defaulted') ORDER BY id`, m.ID).Scan(&loans).Error; err != nil {
+		return nil, nil, err
+	}
+	for _, id := range loans {
+		lb, err := t.loanBooks(g, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		dues = append(dues, lb.owed()...)
+		accounts = append(accounts, lb.accounts()...)
+	}
+	return dues, accounts, nil
 }
