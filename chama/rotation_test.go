@@ -1,0 +1,104 @@
+package chama_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/kikundi/kikundi/chama"
+	"github.com/kikundi/kikundi/chama/rules"
+)
+
+// TestAMerryGoRound runs a weekly merry-go-round of five for a round and a bit: each
+// week's pot goes to the next member in joining order once everyone has paid, nobody is
+// paid twice in a round, and a short week is paid only with the officials' approval.
+func TestAMerryGoRound(t *testing.T) {
+	t.Parallel()
+	c := rules.Default()
+	c.Rotation = true
+	c.RotationOrder = rules.RotationJoining
+	c.Frequency = rules.Weekly
+	c.DueDay = 5 // Friday
+	c.Contribution = kes("200")
+	w := newWorld(t, eat(2026, 3, 2, 9)) // a Monday
+	g := w.group(c, "baraka", "chebet")
+	everyone := []string{"wanjiru", "otieno", "akinyi", "baraka", "chebet"}
+
+	paidTo := map[string]int{}
+	phoneName := map[string]string{}
+	for _, n := range everyone {
+		phoneName[w.phones[n]] = n
+	}
+	for week := 1; week <= 6; week++ {
+		w.clock.set(eat(2026, 3, 2, 9).AddDate(0, 0, 7*(week-1)))
+		if _, err := w.s.RaiseDues(w.ctx, g.Code); err != nil {
+			t.Fatal(err)
+		}
+		short := week == 6
+		for i, n := range everyone {
+			if short && i == 4 {
+				continue
+			}
+			w.pay(g, n, "200", chama.ForContribution)
+		}
+		_, err := w.s.PayRotation(w.ctx, g.Code, week)
+		if short {
+			if !errors.Is(err, chama.ErrShortPot) {
+				t.Fatalf("week 6 short pot: err = %v, want ErrShortPot", err)
+			}
+			ap, err := w.s.RequestShortRotation(w.ctx, w.member["wanjiru"], g.Code, week)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range []string{"otieno", "akinyi"} {
+				if ap, err = w.s.Vote(w.ctx, w.member[o], ap.ID, true, testPIN); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if ap.Status != "approved" {
+				t.Fatalf("short pot approval %s: %s", ap.Status, ap.Outcome)
+			}
+		} else if err != nil {
+			t.Fatalf("week %d: %v", week, err)
+		}
+		// Asking again pays nothing more.
+		if _, err := w.s.PayRotation(w.ctx, g.Code, week); err != nil && !errors.Is(err, chama.ErrShortPot) {
+			t.Fatal(err)
+		}
+		orders := w.payer.taken()
+		if len(orders) != 1 {
+			t.Fatalf("week %d: %d payout orders, want 1", week, len(orders))
+		}
+		want := "1000.00"
+		if short {
+			want = "800.00"
+		}
+		if orders[0].Amount.StringFixed(2) != want {
+			t.Errorf("week %d pot = %s, want %s", week, orders[0].Amount.StringFixed(2), want)
+		}
+		if err := w.s.PayoutPaid(w.ctx, orders[0].ID, fmt.Sprintf("RTN%07d", week)); err != nil {
+			t.Fatal(err)
+		}
+		name := phoneName[orders[0].Phone]
+		paidTo[name]++
+		if week <= 5 && name != everyone[week-1] {
+			t.Errorf("week %d paid %s, want %s (joining order)", week, name, everyone[week-1])
+		}
+	}
+	for _, n := range everyone {
+		want := 1
+		if n == "wanjiru" {
+			want = 2 // first of round two
+		}
+		if paidTo[n] != want {
+			t.Errorf("%s paid %d times, want %d", n, paidTo[n], want)
+		}
+	}
+	gp, err := w.s.GroupStatement(w.ctx, w.member["baraka"], g.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "pots left", gp.Pots, "0")
+	eq(t, "cash left", gp.Cash, "0")
+	w.verify()
+}
