@@ -55,7 +55,7 @@ func (f *fakeLedger) VerifyAll(context.Context) (bool, string, error) {
 func newTestMux(t *testing.T, f *fakeLedger) (*asynq.ServeMux, *bytes.Buffer) {
 	t.Helper()
 	var logs bytes.Buffer
-	mux, err := NewMux(Deps{Ledger: f, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	mux, err := NewMux(Deps{Ledger: f, Groups: &fakeGroups{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,9 @@ var periodic = []struct {
 	{"@every 5s", NewLedgerChainTask},
 	{"@every 1m", NewLedgerExpireHoldsTask},
 	{"CRON_TZ=Africa/Nairobi 30 2 * * *", NewLedgerVerifyTask}, // nightly, after the day's business
+	{"@every 15m", NewChamaSweepTask},                          // dues, fines, interest, recoveries: all idempotent
+	{"@every 1m", NewChamaExpireApprovalsTask},
+	{"@every 1m", NewChamaDispatchPayoutsTask},
 }
 
 // Schedule registers all periodic work with s.

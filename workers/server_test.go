@@ -53,7 +53,7 @@ func TestServerRunsTasksFromRedis(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 
 	f := &fakeLedger{verifyOK: true, summary: "all good", verified: make(chan struct{}), chainErr: errors.New("chain is stuck")}
-	mux, err := NewMux(Deps{Ledger: f, Logger: logger})
+	mux, err := NewMux(Deps{Ledger: f, Groups: &fakeGroups{}, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ type LedgerMaintenance interface {
 // Deps are what the handlers need. Logger defaults to slog.Default().
 type Deps struct {
 	Ledger LedgerMaintenance
+	Groups GroupUpkeep
 	Logger *slog.Logger
 }
 
@@ -44,13 +45,20 @@ func NewMux(d Deps) (*asynq.ServeMux, error) {
 	if d.Ledger == nil {
 		return nil, fmt.Errorf("%w: Ledger", ErrMissingDependency)
 	}
+	if d.Groups == nil {
+		return nil, fmt.Errorf("%w: Groups", ErrMissingDependency)
+	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
 	l := ledgerHandlers{ledger: d.Ledger, logger: d.Logger}
+	c := chamaHandlers{groups: d.Groups, logger: d.Logger}
 	mux := asynq.NewServeMux()
 	mux.HandleFunc(TypeLedgerChain, l.chain)
 	mux.HandleFunc(TypeLedgerExpireHolds, l.expireHolds)
 	mux.HandleFunc(TypeLedgerVerify, l.verify)
+	mux.HandleFunc(TypeChamaSweep, c.sweep)
+	mux.HandleFunc(TypeChamaExpireApprovals, c.expireApprovals)
+	mux.HandleFunc(TypeChamaDispatchPayouts, c.dispatchPayouts)
 	return mux, nil
 }

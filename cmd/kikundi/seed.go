@@ -5,92 +5,112 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"text/tabwriter"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
+	"github.com/kikundi/kikundi/chama"
+	"github.com/kikundi/kikundi/chama/rules"
 	"github.com/kikundi/kikundi/ledger"
 )
 
-// seedDemo writes the demo books `kikundi dev` starts with, unless they are there: the
-// platform book and the book of a demo group whose cash mirrors the platform's debt to it,
-// with three members' first contributions posted as the chama will post them (one entry
-// in each book, in one transaction). Members, roles and PINs come with the chama domain.
-func seedDemo(ctx context.Context, db *gorm.DB, out io.Writer) error {
-	l := ledger.New(db)
-	if _, err := l.BookByCode(ctx, "group:demo"); err == nil {
-		return printDemo(ctx, l, out)
-	} else if !errors.Is(err, ledger.ErrUnknownBook) {
-		return fmt.Errorf("seed demo: %w", err)
-	}
-	platform, err := l.CreateBook(ctx, "platform", "Kikundi platform")
-	if err != nil {
-		return fmt.Errorf("seed demo: %w", err)
-	}
-	group, err := l.CreateBook(ctx, "group:demo", "Umoja Demo Chama")
-	if err != nil {
-		return fmt.Errorf("seed demo: %w", err)
-	}
-	open := func(book int64, code string, t ledger.AccountType, allowNegative bool, mirror int64) (int64, error) {
-		a, err := l.OpenAccount(ctx, ledger.AccountSpec{Book: book, Code: code, Type: t, Currency: ledger.KES, AllowNegative: allowNegative, Mirror: mirror})
-		return a.ID, err
-	}
-	collections, err := open(platform.ID, "mpesa:collections", ledger.Asset, true, 0)
-	if err != nil {
-		return fmt.Errorf("seed demo: %w", err)
-	}
-	owed, err := open(platform.ID, "owed:group:demo", ledger.Liability, false, 0)
-	if err != nil {
-		return fmt.Errorf("seed demo: %w", err)
-	}
-	cash, err := open(group.ID, "cash", ledger.Asset, false, owed)
-	if err != nil {
-		return fmt.Errorf("seed demo: %w", err)
-	}
-	for i, m := range []struct{ code, amount, receipt string }{
-		{"savings:amina", "500", "SIM0000001"}, {"savings:baraka", "500", "SIM0000002"}, {"savings:chebet", "300", "SIM0000003"},
-	} {
-		savings, err := open(group.ID, m.code, ledger.Liability, false, 0)
-		if err != nil {
-			return fmt.Errorf("seed demo: %w", err)
-		}
-		amount := decimal.RequireFromString(m.amount)
-		refs := map[string]string{"mpesa_receipt": m.receipt}
-		err = l.Transaction(ctx, func(tx *ledger.Ledger) error {
-			if _, err := tx.Post(ctx, ledger.EntryRequest{Key: "demo:contribution:" + m.receipt + ":group", Book: group.ID,
-				Kind: "contribution", Memo: fmt.Sprintf("demo contribution %d", i+1), Refs: refs, Currency: ledger.KES,
-				Legs: []ledger.Leg{ledger.Debit(cash, amount), ledger.Credit(savings, amount)}}); err != nil {
-				return err
-			}
-			_, err := tx.Post(ctx, ledger.EntryRequest{Key: "demo:contribution:" + m.receipt + ":platform", Book: platform.ID,
-				Kind: "contribution", Refs: refs, Currency: ledger.KES,
-				Legs: []ledger.Leg{ledger.Debit(collections, amount), ledger.Credit(owed, amount)}})
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("seed demo contribution: %w", err)
-		}
-	}
-	if _, err := l.ChainPending(ctx, 500); err != nil {
-		return fmt.Errorf("seed demo: %w", err)
-	}
-	return printDemo(ctx, l, out)
+// The demo group `kikundi dev` starts with: officials and members with phones and PINs a
+// developer can dial in as, and a month of contributions in the books.
+const (
+	demoGroup = "UMOJA"
+	demoPIN   = "2580"
+)
+
+var demoPeople = []struct {
+	name, phone string
+	role        chama.Role
+	lang        string
+	paid        string // January's contribution; "" for none yet
+}{
+	{"Wanjiru Kamau", "0711000001", chama.RoleChair, "sw", "500"},
+	{"Otieno Ochieng", "0711000002", chama.RoleTreasurer, "en", "500"},
+	{"Akinyi Atieno", "0711000003", chama.RoleSecretary, "sw", "500"},
+	{"Baraka Mwangi", "0711000004", chama.RoleMember, "sw", "500"},
+	{"Chebet Kiprono", "0711000005", chama.RoleMember, "en", ""},
 }
 
-func printDemo(ctx context.Context, l *ledger.Ledger, out io.Writer) error {
-	group, err := l.BookByCode(ctx, "group:demo")
+// seedDemo writes the demo group unless it is there: its people (consenting, PIN 2580),
+// officials, default constitution, and contributions applied as M-Pesa receipts would be.
+func seedDemo(ctx context.Context, db *gorm.DB, out io.Writer) error {
+	s := chama.New(chama.Options{DB: db})
+	if _, err := s.GroupByCode(ctx, demoGroup); err == nil {
+		return printDemo(ctx, s, db, out)
+	} else if !errors.Is(err, chama.ErrUnknownGroup) {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	actor := func(i int) chama.Actor { return chama.Actor{Phone: demoPeople[i].phone, Channel: chama.System} }
+	for i, p := range demoPeople {
+		if _, err := s.Register(ctx, p.phone, p.name, p.lang); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+		if err := s.GiveConsent(ctx, actor(i)); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+		if err := s.SetPIN(ctx, actor(i), "", demoPIN); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+	}
+	c := rules.Default()
+	g, err := s.CreateGroup(ctx, actor(0), chama.NewGroup{Code: demoGroup, Name: "Umoja Demo Chama", Rules: c})
+	if err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	for i, p := range demoPeople[1:] {
+		if _, err := s.Invite(ctx, actor(0), g.Code, p.phone, p.name, p.role); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+		if _, err := s.Accept(ctx, actor(i+1), g.Code); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+	}
+	if _, err := s.RaiseDues(ctx, g.Code); err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	for i, p := range demoPeople {
+		if p.paid == "" {
+			continue
+		}
+		if _, err := s.ReceivePayment(ctx, chama.Payment{Group: g.Code, Phone: p.phone, Receipt: fmt.Sprintf("SIM%07d", i+1),
+			Amount: decimal.RequireFromString(p.paid), Purpose: chama.ForContribution, ReceivedAt: time.Now()}); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+	}
+	if _, err := ledger.New(db).ChainPending(ctx, 500); err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	return printDemo(ctx, s, db, out)
+}
+
+func printDemo(ctx context.Context, s *chama.Service, db *gorm.DB, out io.Writer) error {
+	g, err := s.GroupByCode(ctx, demoGroup)
 	if err != nil {
 		return err
 	}
-	cash, err := l.AccountByCode(ctx, group.ID, "cash")
+	l := ledger.New(db)
+	cash, err := l.AccountByCode(ctx, g.BookID, "cash")
 	if err != nil {
 		return err
 	}
-	fp, err := l.Fingerprint(ctx, group.ID)
+	fp, err := l.Fingerprint(ctx, g.BookID)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "demo books: %s (%s), cash KES %s, book fingerprint %s\n", group.Code, group.Name, cash.Balance.StringFixed(2), fp)
-	fmt.Fprintln(out, "            check them any time with: go run ./cmd/kikundi ledger verify")
+	fmt.Fprintf(out, "demo group: %s (%s), cash KES %s, book fingerprint %s\n", g.Code, g.Name, cash.Balance.StringFixed(2), fp)
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  phone\tname\trole\tPIN")
+	for _, p := range demoPeople {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.phone, p.name, p.role, demoPIN)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "  check the books any time with: go run ./cmd/kikundi ledger verify")
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/kikundi/kikundi/chama"
 	"github.com/kikundi/kikundi/internal/config"
 	"github.com/kikundi/kikundi/workers"
 )
@@ -46,7 +47,8 @@ func startWorkers(cfg config.Config, db *gorm.DB, logger *slog.Logger) (stop fun
 	if err != nil {
 		return nil, err
 	}
-	mux, err := workers.NewMux(workers.Deps{Ledger: newLedgerMaintenance(db), Logger: logger})
+	groups := chama.New(chama.Options{DB: db, Logger: logger})
+	mux, err := workers.NewMux(workers.Deps{Ledger: newLedgerMaintenance(db), Groups: groups, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
