@@ -39,6 +39,7 @@ type Approval struct {
 	SubjectID   *int64          `gorm:"column:subject_id"`
 	Payload     json.RawMessage `gorm:"column:payload"`
 	RequestedBy int64           `gorm:"column:requested_by"`
+	Beneficiary *int64          `gorm:"column:beneficiary"`
 	Quorum      int             `gorm:"column:quorum"`
 	Status      string          `gorm:"column:status"`
 	ExpiresAt   time.Time       `gorm:"column:expires_at"`
@@ -67,7 +68,9 @@ func (ap Approval) subjectID() int64 {
 }
 
 // requestApproval opens a decision for the officials. At most one is open per subject.
-func (t *txn) requestApproval(g Group, requester Member, subject string, subjectID int64, payload any, ch Channel) (Approval, error) {
+// beneficiary is the member who gains from it when that is not the requester (0: none);
+// like the requester, they may not vote.
+func (t *txn) requestApproval(g Group, requester Member, subject string, subjectID, beneficiary int64, payload any, ch Channel) (Approval, error) {
 	oc, ok := outcomes[subject]
 	if !ok {
 		return Approval{}, fmt.Errorf("chama: no outcome for subject %q", subject)
@@ -81,7 +84,7 @@ func (t *txn) requestApproval(g Group, requester Member, subject string, subject
 	if err != nil {
 		return Approval{}, err
 	}
-	if eligible(officials, requester.ID) < quorum {
+	if eligible(officials, requester.ID, beneficiary) < quorum {
 		return Approval{}, ErrQuorumImpossible
 	}
 	raw, err := json.Marshal(payload)
@@ -89,16 +92,16 @@ func (t *txn) requestApproval(g Group, requester Member, subject string, subject
 		return Approval{}, err
 	}
 	var ap Approval
-	if err := t.db.Raw(`INSERT INTO chama_approvals (group_id, subject, subject_id, payload, requested_by, quorum, expires_at)
-		VALUES (?, ?, NULLIF(?, 0), ?::jsonb, ?, ?, ?) RETURNING *`,
-		g.ID, subject, subjectID, string(raw), requester.ID, quorum, t.s.now().Add(ApprovalTTL)).Scan(&ap).Error; err != nil {
+	if err := t.db.Raw(`INSERT INTO chama_approvals (group_id, subject, subject_id, payload, requested_by, beneficiary, quorum, expires_at)
+		VALUES (?, ?, NULLIF(?, 0), ?::jsonb, ?, NULLIF(?, 0), ?, ?) RETURNING *`,
+		g.ID, subject, subjectID, string(raw), requester.ID, beneficiary, quorum, t.s.now().Add(ApprovalTTL)).Scan(&ap).Error; err != nil {
 		if isUniqueViolation(err) {
 			return Approval{}, ErrPending
 		}
 		return Approval{}, err
 	}
 	for _, o := range officials {
-		if o.ID == requester.ID {
+		if o.ID == requester.ID || o.ID == beneficiary {
 			continue
 		}
 		if p, err := t.personByID(o.PersonID); err == nil {
@@ -110,15 +113,23 @@ func (t *txn) requestApproval(g Group, requester Member, subject string, subject
 		map[string]any{"subject": subject, "subject_id": subjectID, "quorum": quorum})
 }
 
-// eligible counts the officials who may vote on a request: all but the requester.
-func eligible(officials []Member, requester int64) int {
+// eligible counts the officials who may vote on a request: all but the requester and
+// the beneficiary.
+func eligible(officials []Member, requester, beneficiary int64) int {
 	n := 0
 	for _, o := range officials {
-		if o.ID != requester {
+		if o.ID != requester && o.ID != beneficiary {
 			n++
 		}
 	}
 	return n
+}
+
+func (ap Approval) beneficiary() int64 {
+	if ap.Beneficiary == nil {
+		return 0
+	}
+	return *ap.Beneficiary
 }
 
 // Vote records an official's approval or rejection, confirmed with their PIN. The vote
@@ -155,7 +166,7 @@ func (s *Service) Vote(ctx context.Context, a Actor, approvalID int64, approve b
 		switch {
 		case !m.Role.Official():
 			return ErrNotOfficial
-		case m.ID == ap.RequestedBy:
+		case m.ID == ap.RequestedBy, m.ID == ap.beneficiary():
 			return ErrOwnRequest
 		case ap.Status != "open":
 			return ErrApprovalClosed
@@ -186,7 +197,7 @@ func (s *Service) Vote(ctx context.Context, a Actor, approvalID int64, approve b
 		switch {
 		case tally.Yes >= ap.Quorum:
 			return t.carryOut(g, &ap)
-		case eligible(officials, ap.RequestedBy)-tally.No < ap.Quorum:
+		case eligible(officials, ap.RequestedBy, ap.beneficiary())-tally.No < ap.Quorum:
 			return t.close(g, &ap, "rejected", "")
 		}
 		return nil
@@ -203,10 +214,14 @@ func (s *Service) Vote(ctx context.Context, a Actor, approvalID int64, approve b
 func (t *txn) carryOut(g Group, ap *Approval) error {
 	oc := outcomes[ap.Subject]
 	// The outcome writes through t (same connection, same transaction): a savepoint taken
-	// on the handle covers it.
+	// on the handle covers it. What it queued to send after the commit is dropped with it.
+	orders, notices := len(t.orders), len(t.notices)
 	err := t.db.Transaction(func(*gorm.DB) error { return oc.approved(t, *ap) })
 	if err != nil && !domainRefusal(err) {
 		return err
+	}
+	if err != nil {
+		t.orders, t.notices = t.orders[:orders], t.notices[:notices]
 	}
 	status, reason := "approved", ""
 	if err != nil {
@@ -292,8 +307,8 @@ func (s *Service) PendingApprovals(ctx context.Context, a Actor, code string) ([
 			return err
 		}
 		return t.db.Raw(`SELECT * FROM chama_approvals ap WHERE group_id = ? AND status = 'open' AND expires_at > ?
-			AND requested_by <> ? AND NOT EXISTS (SELECT 1 FROM chama_votes v WHERE v.approval_id = ap.id AND v.member_id = ?)
-			ORDER BY id`, g.ID, t.s.now(), m.ID, m.ID).Scan(&out).Error
+			AND requested_by <> ? AND beneficiary IS DISTINCT FROM ? AND NOT EXISTS (SELECT 1 FROM chama_votes v WHERE v.approval_id = ap.id AND v.member_id = ?)
+			ORDER BY id`, g.ID, t.s.now(), m.ID, m.ID, m.ID).Scan(&out).Error
 	})
 	return out, err
 }

@@ -129,6 +129,7 @@ func (s *Service) ChargeFines(ctx context.Context, code string) (int, error) {
 		if err := t.db.Raw(`SELECT d.*, d.amount - coalesce(p.paid, 0) AS outstanding
 			FROM chama_dues d
 			LEFT JOIN LATERAL (SELECT sum(amount) AS paid FROM chama_due_payments WHERE due_id = d.id) p ON true
+			JOIN chama_members m ON m.id = d.member_id AND m.status = 'active'
 			WHERE d.group_id = ? AND d.kind = 'contribution' AND d.due_on < ? AND d.amount > coalesce(p.paid, 0)
 			ORDER BY d.id`, g.ID, today).Scan(&late).Error; err != nil {
 			return err
@@ -139,13 +140,28 @@ func (s *Service) ChargeFines(ctx context.Context, code string) (int, error) {
 				return err
 			}
 			lateFrom := rules.LateFrom(rules.Period{Due: d.DueOn}, c.GraceDays)
+			// The cap bounds what was actually charged on this due: a percent fine on
+			// what is unpaid today must not be recomputed over slots charged before a
+			// part-payment.
+			var already decimal.Decimal
+			if err := t.db.Raw(`SELECT coalesce(sum(amount), 0) FROM chama_dues WHERE member_id = ? AND kind = 'fine' AND slot LIKE ?`,
+				d.MemberID, fmt.Sprintf("d%d:%%", d.ID)).Scan(&already).Error; err != nil {
+				return err
+			}
 			for _, ch := range rules.FineCharges(c.Fine, d.Outstanding, lateFrom, today) {
+				if c.Fine.Cap.IsPositive() {
+					ch.Amount = decimalMin(ch.Amount, c.Fine.Cap.Sub(already))
+					if !ch.Amount.IsPositive() {
+						break
+					}
+				}
 				charged, err := t.chargeFine(g, c, d, ch)
 				if err != nil {
 					return err
 				}
 				if charged {
 					n++
+					already = already.Add(ch.Amount)
 				}
 			}
 		}
@@ -212,4 +228,47 @@ func (t *txn) inArrears(g Group, c rules.Constitution, member int64) (bool, erro
 		}
 	}
 	return false, nil
+}
+
+// syncFineDues records against a member's open fines, oldest first, whatever part of
+// them the books show settled other than by a payment (from savings at a share-out or an
+// exit, or written off), so that the dues and the fines-due account agree again and the
+// next payment is not applied to fines already gone.
+func (t *txn) syncFineDues(g Group, m Member, approval int64) error {
+	fines, err := t.account(g, finesDueAccount(m.ID))
+	if err != nil {
+		return err
+	}
+	dues, err := t.openDues(m.ID)
+	if err != nil {
+		return err
+	}
+	open := decimal.Zero
+	for _, d := range dues {
+		if d.Kind == "fine" {
+			open = open.Add(d.Outstanding)
+		}
+	}
+	settled := open.Sub(fines.Balance)
+	for _, d := range dues {
+		if d.Kind != "fine" || !settled.IsPositive() {
+			continue
+		}
+		part := decimalMin(d.Outstanding, settled)
+		if err := t.db.Exec(`INSERT INTO chama_due_payments (due_id, approval_id, amount) VALUES (?, ?, ?)`,
+			d.ID, approval, part).Error; err != nil {
+			return err
+		}
+		settled = settled.Sub(part)
+	}
+	return nil
+}
+
+// waiveOpenDues records every unpaid contribution, welfare and fee of a member as waived
+// by an approval (an exit: what a leaving member did not pay is not owed).
+func (t *txn) waiveOpenDues(m Member, approval int64) error {
+	return t.db.Exec(`INSERT INTO chama_due_payments (due_id, approval_id, amount)
+		SELECT d.id, ?, d.amount - coalesce((SELECT sum(amount) FROM chama_due_payments WHERE due_id = d.id), 0)
+		FROM chama_dues d WHERE d.member_id = ? AND d.kind <> 'fine'
+		AND d.amount > coalesce((SELECT sum(amount) FROM chama_due_payments WHERE due_id = d.id), 0)`, approval, m.ID).Error
 }

@@ -42,7 +42,7 @@ func (s *Service) ProposeRules(ctx context.Context, a Actor, code string, c rule
 		if c.Currency != current.Currency {
 			return fmt.Errorf("%w: a group's currency cannot change", rules.ErrInvalidConstitution)
 		}
-		ap, err = t.requestApproval(g, m, SubjectRules, g.ID, map[string]any{"rules": c}, a.Channel)
+		ap, err = t.requestApproval(g, m, SubjectRules, g.ID, 0, map[string]any{"rules": c}, a.Channel)
 		return err
 	})
 	return ap, err
@@ -107,7 +107,7 @@ func (s *Service) ChangeRole(ctx context.Context, a Actor, code, rawPhone string
 		if err != nil {
 			return err
 		}
-		ap, err = t.requestApproval(g, by, SubjectRole, target.ID, map[string]string{"role": string(role)}, a.Channel)
+		ap, err = t.requestApproval(g, by, SubjectRole, target.ID, target.ID, map[string]string{"role": string(role)}, a.Channel)
 		return err
 	})
 	return ap, err
@@ -149,8 +149,8 @@ func (t *txn) changeRole(ap Approval) error {
 }
 
 // RequestExit asks to leave the group. On approval the member's fines are settled from
-// their savings, their unpaid contributions are written off, and the rest of their
-// savings is paid out. A member with a loan or a pledge in force repays or is released
+// their savings (any they cannot cover are written off), their unpaid contributions are
+// waived, and the rest of their savings is paid out. A member with a loan or a pledge in force repays or is released
 // first.
 func (s *Service) RequestExit(ctx context.Context, a Actor, code string) (Approval, error) {
 	var ap Approval
@@ -162,7 +162,7 @@ func (s *Service) RequestExit(ctx context.Context, a Actor, code string) (Approv
 		if err := t.canLeave(m); err != nil {
 			return err
 		}
-		ap, err = t.requestApproval(g, m, SubjectExit, m.ID, map[string]string{}, a.Channel)
+		ap, err = t.requestApproval(g, m, SubjectExit, m.ID, 0, map[string]string{}, a.Channel)
 		return err
 	})
 	return ap, err
@@ -183,7 +183,7 @@ func (s *Service) Remove(ctx context.Context, a Actor, code, rawPhone, reason st
 		if err := t.canLeave(target); err != nil {
 			return err
 		}
-		ap, err = t.requestApproval(g, by, SubjectRemoval, target.ID, map[string]string{"reason": reason}, a.Channel)
+		ap, err = t.requestApproval(g, by, SubjectRemoval, target.ID, target.ID, map[string]string{"reason": reason}, a.Channel)
 		return err
 	})
 	return ap, err
@@ -206,6 +206,9 @@ func (t *txn) settleExit(ap Approval) error {
 	if err != nil {
 		return err
 	}
+	if m.Status != "active" {
+		return fmt.Errorf("%w: already %s", ErrNotMember, m.Status)
+	}
 	if err := t.canLeave(m); err != nil {
 		return err
 	}
@@ -225,20 +228,41 @@ func (t *txn) settleExit(ap Approval) error {
 	if err != nil {
 		return err
 	}
-	if settle := decimalMin(fines.Balance, savings.Available()); settle.IsPositive() {
+	// Fines come out of the savings; what the savings cannot cover is written off (the
+	// group cannot collect from someone who has left). Unpaid contributions are waived.
+	settle := decimalMin(fines.Balance, savings.Available())
+	rest := fines.Balance.Sub(settle)
+	var legs []ledger.Leg
+	if settle.IsPositive() {
+		legs = append(legs, ledger.Debit(savings.ID, settle))
+	}
+	if rest.IsPositive() {
+		income, err := t.account(g, accountFineIncome)
+		if err != nil {
+			return err
+		}
+		legs = append(legs, ledger.Debit(income.ID, rest))
+	}
+	if len(legs) > 0 {
 		if _, err := t.l.Post(t.ctx, ledger.EntryRequest{
 			Key: fmt.Sprintf("g%d:exit:m%d:fines", g.ID, m.ID), Book: g.BookID, Kind: "exit.fines", Currency: c.Currency,
 			Refs: map[string]string{"member": fmt.Sprint(m.ID)},
-			Legs: []ledger.Leg{ledger.Debit(savings.ID, settle), ledger.Credit(fines.ID, settle)},
+			Legs: append(legs, ledger.Credit(fines.ID, fines.Balance)),
 		}); err != nil {
 			return err
 		}
-		savings.Balance = savings.Balance.Sub(settle)
 	}
-	if savings.Balance.GreaterThanOrEqual(minPayout) {
-		if _, err := t.payout(g, m.ID, PurposeExit, ap.ID, savings.Balance, savingsAccount(m.ID)); err != nil {
-			return err
-		}
+	if err := t.syncFineDues(g, m, ap.ID); err != nil {
+		return err
+	}
+	if err := t.waiveOpenDues(m, ap.ID); err != nil {
+		return err
+	}
+	// Below M-Pesa's minimum of 10 nothing can be sent: it stays in the member's savings,
+	// on the books, until they collect it in person through an official.
+	refund := savings.Available().Sub(settle)
+	if err := t.payoutInParts(g, m.ID, PurposeExit, ap.ID, refund, savingsAccount(m.ID)); err != nil {
+		return err
 	}
 	status := "exited"
 	if ap.Subject == SubjectRemoval {
@@ -247,7 +271,7 @@ func (t *txn) settleExit(ap Approval) error {
 	if err := t.db.Exec(`UPDATE chama_members SET status = ?, left_at = ?, role = 'member' WHERE id = ?`, status, t.s.now(), m.ID).Error; err != nil {
 		return err
 	}
-	return t.audit(g.ID, 0, System, "member."+status, m.ID, map[string]any{"refund": savings.Balance.StringFixed(2)})
+	return t.audit(g.ID, 0, System, "member."+status, m.ID, map[string]any{"refund": refund.StringFixed(2), "fines_written_off": rest.StringFixed(2)})
 }
 
 // RequestPINReset asks the officials to let a member who forgot their PIN set a new one
@@ -259,7 +283,7 @@ func (s *Service) RequestPINReset(ctx context.Context, a Actor, code string) (Ap
 		if err != nil {
 			return err
 		}
-		ap, err = t.requestApproval(g, m, SubjectPINReset, p.ID, map[string]string{}, a.Channel)
+		ap, err = t.requestApproval(g, m, SubjectPINReset, p.ID, 0, map[string]string{}, a.Channel)
 		return err
 	})
 	return ap, err
@@ -285,14 +309,14 @@ func (s *Service) Waive(ctx context.Context, a Actor, code string, due int64, re
 		if err != nil {
 			return err
 		}
-		var n int64
-		if err := t.db.Table("chama_dues").Where("id = ? AND group_id = ?", due, g.ID).Count(&n).Error; err != nil || n == 0 {
+		var owner int64
+		if err := t.db.Raw(`SELECT member_id FROM chama_dues WHERE id = ? AND group_id = ?`, due, g.ID).Scan(&owner).Error; err != nil || owner == 0 {
 			if err == nil {
 				err = fmt.Errorf("chama: no due %d in this group", due)
 			}
 			return err
 		}
-		ap, err = t.requestApproval(g, by, SubjectWaiver, due, map[string]string{"reason": reason}, a.Channel)
+		ap, err = t.requestApproval(g, by, SubjectWaiver, due, owner, map[string]string{"reason": reason}, a.Channel)
 		return err
 	})
 	return ap, err

@@ -67,6 +67,9 @@ func (s *Service) RequestLoan(ctx context.Context, a Actor, code string, amount 
 	if !amount.IsPositive() || !amount.Equal(amount.Round(2)) {
 		return Loan{}, rules.Disclosure{}, ErrInvalidAmount
 	}
+	if amount.LessThan(minPayout) || amount.GreaterThan(maxPayout) {
+		return Loan{}, rules.Disclosure{}, ErrMpesaLimit
+	}
 	var loan Loan
 	var disc rules.Disclosure
 	err := s.tx(ctx, func(t *txn) error {
@@ -252,7 +255,7 @@ func (t *txn) maybeGuaranteed(g Group, loan *Loan, borrower Member, ch Channel) 
 	if err := t.db.Raw(`UPDATE chama_loans SET status = 'guaranteed' WHERE id = ? RETURNING *`, loan.ID).Scan(loan).Error; err != nil {
 		return err
 	}
-	_, err := t.requestApproval(g, borrower, SubjectLoan, loan.ID, map[string]string{
+	_, err := t.requestApproval(g, borrower, SubjectLoan, loan.ID, 0, map[string]string{
 		"amount": loan.Principal.StringFixed(2), "term": fmt.Sprint(loan.TermMonths)}, ch)
 	return err
 }

@@ -106,7 +106,7 @@ func TestAFailedDisbursementReleasesTheCash(t *testing.T) {
 	eq(t, "cash held after the failure", gp.Held, "0")
 	eq(t, "cash after the failure", gp.Cash, "2000")
 	// The treasurer sends it again; this time M-Pesa pays.
-	po, err := w.s.RetryPayout(w.ctx, w.member["otieno"], g.Code, orders[0].ID)
+	po, err := w.s.RetryPayout(w.ctx, w.member["otieno"], g.Code, orders[0].ID, testPIN)
 	if err != nil {
 		t.Fatal(err)
 	}

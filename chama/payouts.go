@@ -37,6 +37,7 @@ type Payout struct {
 	Purpose   string          `gorm:"column:purpose"`
 	SubjectID *int64          `gorm:"column:subject_id"`
 	Amount    decimal.Decimal `gorm:"column:amount"`
+	Part      int             `gorm:"column:part"`
 	FromCode  string          `gorm:"column:from_code"`
 	HoldID    int64           `gorm:"column:hold_id"`
 	Status    string          `gorm:"column:status"`
@@ -50,6 +51,27 @@ type Payout struct {
 // paying reduces it) for the eventual Dr from / Cr cash, records the payout, and queues
 // the B2C order for after the commit.
 func (t *txn) payout(g Group, member int64, purpose string, subject int64, amount decimal.Decimal, from string) (Payout, error) {
+	return t.payoutPart(g, member, purpose, subject, 1, amount, from)
+}
+
+// payoutInParts pays a sum that may exceed M-Pesa's 250,000 per transaction as several
+// payouts of at most that much, in order. Less than M-Pesa's minimum of 10 is not sent:
+// it stays where it is (the member's savings) and the caller says so.
+func (t *txn) payoutInParts(g Group, member int64, purpose string, subject int64, amount decimal.Decimal, from string) error {
+	for part := 1; amount.GreaterThanOrEqual(minPayout); part++ {
+		chunk := decimalMin(amount, maxPayout)
+		if rest := amount.Sub(chunk); rest.IsPositive() && rest.LessThan(minPayout) {
+			chunk = chunk.Sub(minPayout) // keep the last part sendable
+		}
+		if _, err := t.payoutPart(g, member, purpose, subject, part, chunk, from); err != nil {
+			return err
+		}
+		amount = amount.Sub(chunk)
+	}
+	return nil
+}
+
+func (t *txn) payoutPart(g Group, member int64, purpose string, subject int64, part int, amount decimal.Decimal, from string) (Payout, error) {
 	if amount.LessThan(minPayout) || amount.GreaterThan(maxPayout) {
 		return Payout{}, ErrMpesaLimit
 	}
@@ -78,8 +100,8 @@ func (t *txn) payout(g Group, member int64, purpose string, subject int64, amoun
 		return Payout{}, err
 	}
 	var po Payout
-	if err := t.db.Raw(`INSERT INTO chama_payouts (id, group_id, member_id, purpose, subject_id, amount, from_code, hold_id)
-		VALUES (?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?) RETURNING *`, id, g.ID, member, purpose, subject, amount, from, h.ID).Scan(&po).Error; err != nil {
+	if err := t.db.Raw(`INSERT INTO chama_payouts (id, group_id, member_id, purpose, subject_id, part, amount, from_code, hold_id)
+		VALUES (?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?) RETURNING *`, id, g.ID, member, purpose, subject, part, amount, from, h.ID).Scan(&po).Error; err != nil {
 		return Payout{}, err
 	}
 	m, err := t.memberByID(member)
@@ -224,7 +246,10 @@ func (s *Service) PayoutFailed(ctx context.Context, id int64, reason string) err
 
 // RetryPayout sends a failed payout again, as a new payout for the same purpose, after an
 // official has fixed the cause (the member's M-Pesa was not registered, say).
-func (s *Service) RetryPayout(ctx context.Context, a Actor, code string, id int64) (Payout, error) {
+func (s *Service) RetryPayout(ctx context.Context, a Actor, code string, id int64, pinCode string) (Payout, error) {
+	if err := s.CheckPIN(ctx, a.Phone, pinCode); err != nil {
+		return Payout{}, err
+	}
 	var po Payout
 	err := s.tx(ctx, func(t *txn) error {
 		g, p, _, err := t.official(a, code)
@@ -242,7 +267,7 @@ func (s *Service) RetryPayout(ctx context.Context, a Actor, code string, id int6
 		if old.SubjectID != nil {
 			subject = *old.SubjectID
 		}
-		if po, err = t.payout(g, old.MemberID, old.Purpose, subject, old.Amount, old.FromCode); err != nil {
+		if po, err = t.payoutPart(g, old.MemberID, old.Purpose, subject, old.Part, old.Amount, old.FromCode); err != nil {
 			return err
 		}
 		if old.Purpose == PurposeLoan {
@@ -295,7 +320,7 @@ func (s *Service) Withdraw(ctx context.Context, a Actor, code string, amount dec
 		if savings.Available().LessThan(amount) {
 			return fmt.Errorf("%w: %s free", ErrInsufficientSavings, savings.Available().StringFixed(2))
 		}
-		ap, err = t.requestApproval(g, m, SubjectWithdrawal, 0, map[string]string{"amount": amount.StringFixed(2)}, a.Channel)
+		ap, err = t.requestApproval(g, m, SubjectWithdrawal, 0, 0, map[string]string{"amount": amount.StringFixed(2)}, a.Channel)
 		if err != nil {
 			return err
 		}

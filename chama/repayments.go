@@ -58,13 +58,21 @@ func (t *txn) applyRepayment(g Group, c rules.Constitution, p Person, m Member, 
 		}
 	}
 	loan, err := t.lockLoan(loanID)
-	if err != nil {
-		return Applied{}, err
+	if err != nil || loan.BorrowerID != m.ID || loan.GroupID != g.ID {
+		return Applied{}, ErrUnknownLoan
 	}
-	if loan.BorrowerID != m.ID || (loan.Status != LoanActive && loan.Status != LoanDefaulted) {
-		return Applied{}, ErrLoanState
+	if loan.Status != LoanActive && loan.Status != LoanDefaulted {
+		// Money has arrived for a loan already closed (a second payment crossing the
+		// first): it is saved, not refused.
+		pay.Purpose = ForContribution
+		return t.applyContribution(g, c, p, m, pay)
 	}
 	if loan.Status == LoanActive {
+		// Whatever fell due while the daily job was behind is due before this payment is
+		// split, then the instalment it pays into.
+		if _, err := t.accrue(loan.ID); err != nil {
+			return Applied{}, err
+		}
 		if err := t.accrueNext(g, c, loan, pay.Amount); err != nil {
 			return Applied{}, err
 		}
@@ -201,7 +209,9 @@ func (t *txn) accrue(loanID int64) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		overdue := scheduled.Sub(paid)
+		// The penalty is on what is unpaid of this instalment: arrears of earlier ones
+		// were penalised with their own instalment.
+		overdue := decimalMin(in.Principal.Add(in.Interest), scheduled.Sub(paid))
 		if !overdue.IsPositive() {
 			continue
 		}

@@ -186,7 +186,7 @@ func (s *Service) RequestShortRotation(ctx context.Context, a Actor, code string
 		if err != nil {
 			return err
 		}
-		ap, err = t.requestApproval(g, m, SubjectRotation, rotationSubject(g.Cycle, period), map[string]int{"period": period}, a.Channel)
+		ap, err = t.requestApproval(g, m, SubjectRotation, rotationSubject(g.Cycle, period), 0, map[string]int{"period": period}, a.Channel)
 		return err
 	})
 	return ap, err
@@ -226,7 +226,7 @@ func (s *Service) RequestWelfare(ctx context.Context, a Actor, code, rawPhone st
 		if err != nil {
 			return err
 		}
-		ap, err = t.requestApproval(g, by, SubjectWelfare, 0, map[string]any{"member": to.ID, "amount": amount, "reason": reason}, a.Channel)
+		ap, err = t.requestApproval(g, by, SubjectWelfare, 0, to.ID, map[string]any{"member": to.ID, "amount": amount, "reason": reason}, a.Channel)
 		return err
 	})
 	return ap, err

@@ -91,11 +91,17 @@ func (t *txn) previewShareOut(g Group) (ShareOutPreview, error) {
 		if err != nil {
 			return pv, err
 		}
-		bad := decimal.Max(decimal.Zero, owes.Sub(savings.Available()))
+		// A member who owes more than their savings gets no share of the profit (it would
+		// only be written off again) and the rest of their debt is written off.
+		bad := decimal.Max(decimal.Zero, owes.Sub(savings.Balance))
 		pv.Profit = pv.Profit.Sub(bad)
 		pv.Lines = append(pv.Lines, ShareOutLine{MemberID: m.ID, Phone: p.Phone, Name: p.Name, Savings: savings.Balance,
 			Owes: owes, WrittenOff: bad})
-		shares = append(shares, rules.Share{Member: m.ID, Shares: savings.Balance})
+		share := savings.Balance
+		if bad.IsPositive() {
+			share = decimal.Zero
+		}
+		shares = append(shares, rules.Share{Member: m.ID, Shares: share})
 		pv.Fund = pv.Fund.Add(savings.Balance)
 	}
 	for i := range pv.Lines {
@@ -138,20 +144,30 @@ func (s *Service) RequestShareOut(ctx context.Context, a Actor, code string) (Ap
 		if err != nil {
 			return err
 		}
-		var active int64
-		if err := t.db.Table("chama_loans").Where("group_id = ? AND status IN ('active', 'disbursing')", g.ID).Count(&active).Error; err != nil {
+		if err := t.noLoansInProgress(g); err != nil {
 			return err
-		}
-		if active > 0 {
-			return fmt.Errorf("%w: every loan must be repaid (or defaulted) before the share-out", ErrActiveLoan)
 		}
 		if _, err := t.previewShareOut(g); err != nil {
 			return err
 		}
-		ap, err = t.requestApproval(g, m, SubjectShareOut, int64(g.Cycle), map[string]int{"cycle": g.Cycle}, a.Channel)
+		ap, err = t.requestApproval(g, m, SubjectShareOut, int64(g.Cycle), 0, map[string]int{"cycle": g.Cycle}, a.Channel)
 		return err
 	})
 	return ap, err
+}
+
+// noLoansInProgress refuses a share-out while a loan is being disbursed or repaid: it is
+// checked when the share-out is asked for and again when it is carried out, since a loan
+// may be paid out in between.
+func (t *txn) noLoansInProgress(g Group) error {
+	var n int64
+	if err := t.db.Table("chama_loans").Where("group_id = ? AND status IN ('disbursing', 'active')", g.ID).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("%w: every loan must be repaid (or defaulted) before the share-out", ErrActiveLoan)
+	}
+	return nil
 }
 
 // shareOut carries out an approved share-out: one entry closes the cycle's income and
@@ -164,6 +180,9 @@ func (t *txn) shareOut(ap Approval) error {
 	}
 	if int64(g.Cycle) != ap.subjectID() {
 		return fmt.Errorf("chama: cycle %d was already shared out", ap.subjectID())
+	}
+	if err := t.noLoansInProgress(g); err != nil {
+		return err
 	}
 	c, _, err := t.rulesNow(g)
 	if err != nil {
@@ -189,16 +208,17 @@ func (t *txn) shareOut(ap Approval) error {
 		if err := t.settleDebts(g, c, m, fmt.Sprintf("g%d:shareout:c%d:m%d", g.ID, g.Cycle, m.ID)); err != nil {
 			return err
 		}
+		if err := t.syncFineDues(g, m, ap.ID); err != nil {
+			return err
+		}
 		// What is left after the debts is paid out; savings held by a pledge for another
 		// member's loan stay until that loan is repaid.
 		savings, err := t.account(g, savingsAccount(m.ID))
 		if err != nil {
 			return err
 		}
-		if savings.Available().GreaterThanOrEqual(minPayout) {
-			if _, err := t.payout(g, m.ID, PurposeShareOut, int64(g.Cycle), savings.Available(), savingsAccount(m.ID)); err != nil {
-				return err
-			}
+		if err := t.payoutInParts(g, m.ID, PurposeShareOut, int64(g.Cycle), savings.Available(), savingsAccount(m.ID)); err != nil {
+			return err
 		}
 	}
 	next := t.period(g, c, t.s.now()).End
@@ -256,6 +276,16 @@ func (t *txn) closeCycle(g Group, c rules.Constitution, pv ShareOutPreview) erro
 // settleDebts repays what a member owes from their savings, as far as the savings go:
 // fines, then each loan's penalty, interest and principal.
 func (t *txn) settleDebts(g Group, c rules.Constitution, m Member, key string) error {
+	var loans []int64
+	if err := t.db.Raw(`SELECT id FROM chama_loans WHERE borrower_id = ? AND status IN ('active', 'defaulted') ORDER BY id`, m.ID).Scan(&loans).Error; err != nil {
+		return err
+	}
+	// Loan rows first, as a repayment takes them, so the two never wait on each other.
+	for _, id := range loans {
+		if _, err := t.lockLoan(id); err != nil {
+			return err
+		}
+	}
 	savings, err := t.account(g, savingsAccount(m.ID))
 	if err != nil {
 		return err
@@ -264,24 +294,20 @@ func (t *txn) settleDebts(g Group, c rules.Constitution, m Member, key string) e
 	if err != nil {
 		return err
 	}
-	var loans []int64
-	if err := t.db.Raw(`SELECT id FROM chama_loans WHERE borrower_id = ? AND status IN ('active', 'defaulted') ORDER BY id`, m.ID).Scan(&loans).Error; err != nil {
-		return err
-	}
 	parts, _ := rules.Allocate(savings.Available(), dues)
 	var credits legs
 	for i, acc := range accounts {
 		credits.add(acc.ID, parts[i])
 	}
-	if len(credits.order) == 0 {
-		return nil
+	if len(credits.order) > 0 {
+		if _, err := t.l.Post(t.ctx, ledger.EntryRequest{
+			Key: key, Book: g.BookID, Kind: "debts.settled", Currency: c.Currency,
+			Refs: map[string]string{"member": fmt.Sprint(m.ID)}, Legs: credits.entry(savings.ID),
+		}); err != nil {
+			return err
+		}
 	}
-	if _, err := t.l.Post(t.ctx, ledger.EntryRequest{
-		Key: key, Book: g.BookID, Kind: "debts.settled", Currency: c.Currency,
-		Refs: map[string]string{"member": fmt.Sprint(m.ID)}, Legs: credits.entry(savings.ID),
-	}); err != nil {
-		return err
-	}
+	// A loan written off or settled in full closes, whether or not anything was taken now.
 	for _, id := range loans {
 		loan, err := t.lockLoan(id)
 		if err != nil {

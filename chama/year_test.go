@@ -191,17 +191,17 @@ func TestAYearInUmoja(t *testing.T) {
 	if c, v, _ := w.s.Rules(w.ctx, g.Code); v != 2 || !c.Contribution.Equal(kes("1200")) {
 		t.Errorf("July's rules: version %d contribution %s, want version 2 at 1200", v, c.Contribution)
 	}
-	// Owed: 6,000 + 600 interest + 165 + 330 penalties = 7,095. Halima's 3,000 pays the
-	// penalties, the interest and 1,905; esther's and faith's pledges 1,500 each; 1,095 of
-	// principal stays owed.
+	// Owed: 6,000 + 600 interest + 165 + 165 penalties (5% of each unpaid instalment of
+	// 3,300) = 6,930. Halima's 3,000 pays the penalties, the interest and 2,070; esther's
+	// and faith's pledges 1,500 each; 930 of principal stays owed.
 	if l, _ := w.s.LoanByID(w.ctx, loanB.ID); l.Status != chama.LoanDefaulted {
 		t.Fatalf("loan B in July is %s, want defaulted", l.Status)
 	}
 	eq(t, "halima's savings before recovery", halimaSavings, "3000")
-	eq(t, "loan B principal after recovery", w.balance(g, fmt.Sprintf("loan:l%d", loanB.ID)), "1095")
+	eq(t, "loan B principal after recovery", w.balance(g, fmt.Sprintf("loan:l%d", loanB.ID)), "930")
 	eq(t, "halima's savings after recovery", mustPosition(w, g, "halima").Savings, "0")
 	eq(t, "esther's savings after recovery", mustPosition(w, g, "esther").Savings, "5700") // 6 × 1,000 + 1,200 − 1,500
-	eq(t, "interest income after recovery", w.balance(g, "interest-income"), "1695")
+	eq(t, "interest income after recovery", w.balance(g, "interest-income"), "1530")
 
 	// August: gitau leaves; his savings come back to him.
 	month(time.August, map[string]string{"halima": "0", "baraka": "1250", "chebet": "1250", "daudi": "1250", "esther": "1250",
@@ -239,8 +239,8 @@ func TestAYearInUmoja(t *testing.T) {
 	if !sumProfit.Equal(pv.Profit) || !sumSavings.Add(pv.Profit).Equal(pv.Fund) {
 		t.Fatalf("share-out preview does not add up: profit %s vs %s, fund %s", sumProfit, pv.Profit, pv.Fund)
 	}
-	// Income: interest and penalties 1,695 + fines 1,000 (gitau's one, halima's nine); halima's
-	// 1,095 of principal and 900 of fines are beyond her savings and written off: 700 to share.
+	// Income: interest and penalties 1,530 + fines 1,000 (gitau's one, halima's nine); halima's
+	// 930 of principal and 900 of fines are beyond her savings and written off: 700 to share.
 	eq(t, "profit to share", pv.Profit, "700")
 	ap, err = w.s.RequestShareOut(w.ctx, w.member["otieno"], g.Code)
 	if err != nil {

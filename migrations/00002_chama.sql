@@ -88,6 +88,9 @@ CREATE TABLE chama_approvals (
     subject_id   BIGINT,
     payload      JSONB NOT NULL DEFAULT '{}',
     requested_by BIGINT NOT NULL REFERENCES chama_members(id),
+    -- The member who gains from the decision, when it is not the requester (a welfare
+    -- grant's recipient, a removal's target): they may not vote on it either.
+    beneficiary  BIGINT REFERENCES chama_members(id),
     quorum       INT NOT NULL CHECK (quorum BETWEEN 1 AND 3),
     status       TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'approved', 'rejected', 'expired', 'failed')),
     expires_at   TIMESTAMPTZ NOT NULL,
@@ -178,6 +181,10 @@ CREATE TABLE chama_loans (
     CHECK (lender_id IS NULL OR lender_id <> borrower_id)
 );
 CREATE INDEX chama_loans_borrower ON chama_loans (borrower_id);
+-- One loan in progress per borrower, decided by the index rather than a prior count, so two
+-- USSD sessions asking at once cannot both borrow up to the limit.
+CREATE UNIQUE INDEX chama_loans_one_open ON chama_loans (borrower_id)
+    WHERE status NOT IN ('closed', 'rejected', 'cancelled');
 
 -- The instalment schedule fixed at disbursement; every cent of principal is in a row.
 CREATE TABLE chama_instalments (
@@ -212,7 +219,9 @@ CREATE TABLE chama_payouts (
     member_id   BIGINT NOT NULL REFERENCES chama_members(id),
     purpose     TEXT NOT NULL CHECK (purpose IN ('loan', 'rotation', 'withdrawal', 'welfare', 'shareout', 'exit', 'peer_loan')),
     subject_id  BIGINT,
-    amount      NUMERIC(18,2) NOT NULL CHECK (amount >= 10),
+    amount      NUMERIC(18,2) NOT NULL CHECK (amount BETWEEN 10 AND 250000),
+    -- A sum above M-Pesa's 250,000 per transaction goes as several parts.
+    part        INT NOT NULL DEFAULT 1 CHECK (part >= 1),
     -- The group account the payout is paid from (Dr on success; Cr cash).
     from_code   TEXT NOT NULL,
     hold_id     BIGINT NOT NULL UNIQUE,
@@ -226,7 +235,7 @@ CREATE TABLE chama_payouts (
 );
 CREATE UNIQUE INDEX chama_payouts_receipt ON chama_payouts (receipt) WHERE receipt IS NOT NULL;
 -- Nobody is paid twice for one subject (one loan, one rotation slot, one share-out).
-CREATE UNIQUE INDEX chama_payouts_once ON chama_payouts (purpose, subject_id, member_id)
+CREATE UNIQUE INDEX chama_payouts_once ON chama_payouts (purpose, subject_id, member_id, part)
     WHERE status <> 'failed' AND subject_id IS NOT NULL;
 
 -- The merry-go-round: one slot per member per round; nobody twice in a round.
