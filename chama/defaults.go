@@ -82,6 +82,13 @@ func (t *txn) recover(loanID int64) (bool, error) {
 		return false, err
 	}
 	for _, p := range pledges {
+		lb, err := t.loanBooks(g, loan.ID)
+		if err != nil {
+			return false, err
+		}
+		if lb.principal.Balance.Add(lb.interest.Balance).Add(lb.penalty.Balance).IsZero() {
+			break // recovered in full: the remaining pledges are released by closing
+		}
 		h, err := t.l.HoldByID(t.ctx, p.HoldID)
 		if err != nil {
 			return false, err

@@ -110,8 +110,8 @@ func (s *Service) RequestLoan(ctx context.Context, a Actor, code string, amount 
 			return err
 		}
 		if err := t.db.Raw(`INSERT INTO chama_loans (group_id, borrower_id, principal, term_months, monthly_rate, method,
-			status, constitution, disclosure) VALUES (?, ?, ?, ?, ?, ?, 'requested', ?, ?::jsonb) RETURNING *`,
-			g.ID, m.ID, amount, termMonths, c.MonthlyRate, string(c.Interest), version, string(raw)).Scan(&loan).Error; err != nil {
+			status, constitution, disclosure, created_at) VALUES (?, ?, ?, ?, ?, ?, 'requested', ?, ?::jsonb, ?) RETURNING *`,
+			g.ID, m.ID, amount, termMonths, c.MonthlyRate, string(c.Interest), version, string(raw), t.s.now()).Scan(&loan).Error; err != nil {
 			return err
 		}
 		return t.audit(g.ID, p.ID, a.Channel, "loan.requested", loan.ID, map[string]any{"amount": amount.StringFixed(2), "term": termMonths})
@@ -448,4 +448,81 @@ func (s *Service) LoanByID(ctx context.Context, id int64) (Loan, error) {
 		return Loan{}, ErrUnknownLoan
 	}
 	return l, err
+}
+
+// StaleLoanAge is how long a loan request may wait for the borrower's acceptance or the
+// guarantors' pledges before it is cancelled and the pledges released.
+const StaleLoanAge = 7 * 24 * time.Hour
+
+// CancelLoan withdraws a loan that has not been disbursed: the borrower changed their
+// mind, or M-Pesa could not pay it. Pledges are released and any open approval closed.
+func (s *Service) CancelLoan(ctx context.Context, a Actor, loanID int64) error {
+	return s.tx(ctx, func(t *txn) error {
+		loan, err := t.lockLoan(loanID)
+		if err != nil {
+			return err
+		}
+		g, err := t.groupByID(loan.GroupID)
+		if err != nil {
+			return err
+		}
+		p, err := t.actor(a)
+		if err != nil {
+			return err
+		}
+		m, err := t.member(g, p.ID)
+		if err != nil || (m.ID != loan.BorrowerID && !m.Role.Official()) {
+			return ErrUnknownLoan
+		}
+		if err := t.audit(g.ID, p.ID, a.Channel, "loan.cancel", loan.ID, nil); err != nil {
+			return err
+		}
+		return t.cancelLoan(g, &loan, "cancelled by "+string(m.Role))
+	})
+}
+
+func (t *txn) cancelLoan(g Group, loan *Loan, reason string) error {
+	switch loan.Status {
+	case LoanRequested, LoanAccepted, LoanGuaranteed:
+	default:
+		return ErrLoanState
+	}
+	if err := t.db.Exec(`UPDATE chama_approvals SET status = 'rejected', decided_at = ?, outcome = ?
+		WHERE subject = ? AND subject_id = ? AND status = 'open'`, t.s.now(), reason, SubjectLoan, loan.ID).Error; err != nil {
+		return err
+	}
+	return t.endLoan(g, loan, LoanCancelled, reason)
+}
+
+// CancelStaleLoans cancels loan requests left waiting for the borrower or the guarantors
+// longer than StaleLoanAge, so nobody's savings stay pledged to a loan that never comes.
+func (s *Service) CancelStaleLoans(ctx context.Context, code string) (int, error) {
+	var ids []int64
+	if err := s.db.WithContext(ctx).Raw(`SELECT l.id FROM chama_loans l JOIN chama_groups g ON g.id = l.group_id
+		WHERE g.code = ? AND l.status IN ('requested', 'accepted') AND l.created_at < ? ORDER BY l.id`,
+		code, s.now().Add(-StaleLoanAge)).Scan(&ids).Error; err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		err := s.tx(ctx, func(t *txn) error {
+			loan, err := t.lockLoan(id)
+			if err != nil {
+				return err
+			}
+			if loan.Status != LoanRequested && loan.Status != LoanAccepted {
+				return nil
+			}
+			g, err := t.groupByID(loan.GroupID)
+			if err != nil {
+				return err
+			}
+			n++
+			return t.cancelLoan(g, &loan, "not completed within 7 days")
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

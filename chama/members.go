@@ -3,6 +3,7 @@ package chama
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -110,9 +111,10 @@ func (t *txn) official(a Actor, code string) (Group, Person, Member, error) {
 
 // Invite asks a phone to join a group in a role. Only officials invite; the invitee
 // becomes a member by accepting (Accept), after consenting to the privacy notice. An
-// office (treasurer, secretary) can be filled by invitation only while it is vacant, which
-// is how a new group gets its officials; once held, it changes hands only by approval
-// (ChangeRole).
+// office (treasurer, secretary) can be filled by invitation only while the group is being
+// formed (before its first shilling moves) and the office is vacant: that is how a new
+// group gets its officials. After that, offices change hands only by approval
+// (ChangeRole), so no official can seat an accomplice alone.
 func (s *Service) Invite(ctx context.Context, a Actor, code, rawPhone, name string, role Role) (Member, error) {
 	e164, err := phone.Normalize(rawPhone)
 	if err != nil {
@@ -128,6 +130,13 @@ func (s *Service) Invite(ctx context.Context, a Actor, code, rawPhone, name stri
 			return err
 		}
 		if role.Official() {
+			var started bool
+			if err := t.db.Raw(`SELECT EXISTS (SELECT 1 FROM ledger_entries WHERE book_id = ?)`, g.BookID).Scan(&started).Error; err != nil {
+				return err
+			}
+			if started {
+				return fmt.Errorf("%w: once money has moved, offices change by approval", ErrOfficeTaken)
+			}
 			var held int64
 			if err := t.db.Table("chama_members").Where("group_id = ? AND role = ? AND status IN ('active', 'invited')",
 				g.ID, role).Count(&held).Error; err != nil {

@@ -194,8 +194,8 @@ func (t *txn) applyContribution(g Group, c rules.Constitution, p Person, m Membe
 		case d.Kind == "welfare":
 			code = accountWelfare
 		case c.Rotation:
-			code = rotationAccount(d.Cycle, d.Period)
-			if _, err := t.l.OpenAccount(t.ctx, ledger.AccountSpec{Book: g.BookID, Code: code, Type: ledger.Liability, Currency: c.Currency}); err != nil {
+			code, err = t.potFor(g, c, d)
+			if err != nil {
 				return Applied{}, err
 			}
 		}
@@ -241,6 +241,23 @@ func (t *txn) applyContribution(g Group, c rules.Constitution, p Person, m Membe
 	t.notify(p, "contribution.received", map[string]string{"group": g.Code, "amount": pay.Amount.StringFixed(2),
 		"receipt": pay.Receipt, "savings": bal.Balance.StringFixed(2)})
 	return out, t.audit(g.ID, p.ID, System, "payment.contribution", out.PaymentID, map[string]any{"receipt": pay.Receipt, "amount": pay.Amount.StringFixed(2)})
+}
+
+// potFor is where a merry-go-round contribution goes: its period's pot, or, when the pot
+// has already been paid out (a short week approved by the officials), straight to the
+// savings of the member who received it, so a late payer still pays that member.
+func (t *txn) potFor(g Group, c rules.Constitution, d Due) (string, error) {
+	var recipient int64
+	if err := t.db.Raw(`SELECT member_id FROM chama_payouts WHERE group_id = ? AND purpose = 'rotation' AND subject_id = ?
+		AND status <> 'failed' LIMIT 1`, g.ID, rotationSubject(d.Cycle, d.Period)).Scan(&recipient).Error; err != nil {
+		return "", err
+	}
+	if recipient != 0 {
+		return savingsAccount(recipient), nil
+	}
+	code := rotationAccount(d.Cycle, d.Period)
+	_, err := t.l.OpenAccount(t.ctx, ledger.AccountSpec{Book: g.BookID, Code: code, Type: ledger.Liability, Currency: c.Currency})
+	return code, err
 }
 
 func (t *txn) recordPayment(g Group, m Member, pay Payment, subject, entry int64) (int64, error) {

@@ -100,8 +100,8 @@ func (t *txn) payoutPart(g Group, member int64, purpose string, subject int64, p
 		return Payout{}, err
 	}
 	var po Payout
-	if err := t.db.Raw(`INSERT INTO chama_payouts (id, group_id, member_id, purpose, subject_id, part, amount, from_code, hold_id)
-		VALUES (?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?) RETURNING *`, id, g.ID, member, purpose, subject, part, amount, from, h.ID).Scan(&po).Error; err != nil {
+	if err := t.db.Raw(`INSERT INTO chama_payouts (id, group_id, member_id, purpose, subject_id, part, amount, from_code, hold_id, created_at)
+		VALUES (?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?) RETURNING *`, id, g.ID, member, purpose, subject, part, amount, from, h.ID, t.s.now()).Scan(&po).Error; err != nil {
 		return Payout{}, err
 	}
 	m, err := t.memberByID(member)

@@ -2,6 +2,9 @@ package chama
 
 import (
 	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/kikundi/kikundi/chama/rules"
 )
@@ -29,12 +32,11 @@ func (t *txn) record(g Group, m Member) (rules.Record, error) {
 		c.GraceDays, m.ID, c.GraceDays, today).Scan(&contributions).Error; err != nil {
 		return r, err
 	}
-	if err := t.db.Raw(`SELECT count(*) FILTER (WHERE i.due_on < ?) AS instalments_due,
-			count(*) FILTER (WHERE i.due_on < ? AND i.penalty_entry_id IS NULL) AS instalments_on_time
-		FROM chama_instalments i JOIN chama_loans l ON l.id = i.loan_id WHERE l.borrower_id = ?`,
-		today, today, m.ID).Scan(&instalments).Error; err != nil {
+	if instalments.InstalmentsDue, instalments.InstalmentsOnTime, err = t.instalmentRecord(m, c.GraceDays, today); err != nil {
 		return r, err
 	}
+	// A called pledge is taken from savings the pledge held, so every guarantee called
+	// is honoured; the two counts differ only for a guarantor who left before the call.
 	if err := t.db.Raw(`SELECT count(*) FILTER (WHERE status = 'called') AS guarantees_called,
 			count(*) FILTER (WHERE status = 'called') AS guarantees_honoured
 		FROM chama_guarantees WHERE member_id = ?`, m.ID).Scan(&guarantees).Error; err != nil {
@@ -77,4 +79,31 @@ func (s *Service) ScoreOf(ctx context.Context, a Actor, code string) (rules.Scor
 		return nil
 	})
 	return score, rec, err
+}
+
+// instalmentRecord counts a borrower's instalments whose late day has passed, and those
+// paid in full by then: what was repaid on the loan before the late day covers everything
+// scheduled up to and including that instalment.
+func (t *txn) instalmentRecord(m Member, graceDays int, today time.Time) (due, onTime int, err error) {
+	var rows []struct {
+		LoanID    int64
+		DueOn     time.Time
+		Scheduled decimal.Decimal // principal and interest up to and including this instalment
+		Paid      decimal.Decimal // repaid on the loan before its late day
+	}
+	err = t.db.Raw(`SELECT i.loan_id, i.due_on,
+			sum(i.principal + i.interest) OVER (PARTITION BY i.loan_id ORDER BY i.n) AS scheduled,
+			coalesce((SELECT sum(p.amount) FROM chama_payments p WHERE p.purpose = 'repayment' AND p.subject_id = i.loan_id
+				AND p.received_at < i.due_on + make_interval(days => ? + 1)), 0) AS paid
+		FROM chama_instalments i JOIN chama_loans l ON l.id = i.loan_id
+		WHERE l.borrower_id = ? ORDER BY i.loan_id, i.n`, graceDays, m.ID).Scan(&rows).Error
+	for _, r := range rows {
+		if !r.DueOn.AddDate(0, 0, graceDays+1).After(today) {
+			due++
+			if r.Paid.GreaterThanOrEqual(r.Scheduled) {
+				onTime++
+			}
+		}
+	}
+	return due, onTime, err
 }

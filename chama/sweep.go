@@ -8,12 +8,12 @@ import (
 
 // Swept counts what one sweep did.
 type Swept struct {
-	Groups, Dues, Fines, Accruals, Recoveries int
+	Groups, Dues, Fines, Accruals, Recoveries, Cancelled int
 }
 
 // Sweep is the groups' periodic work, for every group: raise the current period's dues,
 // fine late contributions, make loan interest and penalties due, and recover defaulted
-// loans. Every step is idempotent, so the worker may run it as often as it likes; a group
+// loans, and cancel loan requests left unfinished. Every step is idempotent, so the worker may run it as often as it likes; a group
 // that fails is logged and the others still run.
 func (s *Service) Sweep(ctx context.Context) (Swept, error) {
 	var codes []string
@@ -35,6 +35,7 @@ func (s *Service) Sweep(ctx context.Context) (Swept, error) {
 			{"fines", s.ChargeFines, &out.Fines},
 			{"accrue", s.AccrueLoans, &out.Accruals},
 			{"recover", s.RecoverDefaults, &out.Recoveries},
+			{"stale loans", s.CancelStaleLoans, &out.Cancelled},
 		}
 		for _, st := range steps {
 			n, err := st.run(ctx, code)
