@@ -20,7 +20,7 @@ func (s *Service) RecoverDefaults(ctx context.Context, code string) (int, error)
 	var loans []int64
 	if err := s.db.WithContext(ctx).Raw(`SELECT DISTINCT l.id FROM chama_loans l JOIN chama_groups g ON g.id = l.group_id
 		JOIN chama_instalments i ON i.loan_id = l.id
-		WHERE g.code = ? AND l.status = 'active' AND i.due_on <= ? ORDER BY l.id`,
+		WHERE g.code = ? AND l.status = 'active' AND l.lender_id IS NULL AND i.due_on <= ? ORDER BY l.id`,
 		code, rules.Day(s.now().Add(-DefaultAfter))).Scan(&loans).Error; err != nil {
 		return 0, err
 	}

@@ -20,6 +20,8 @@ type Loan struct {
 	ID           int64           `gorm:"column:id"`
 	GroupID      int64           `gorm:"column:group_id"`
 	BorrowerID   int64           `gorm:"column:borrower_id"`
+	LenderID     *int64          `gorm:"column:lender_id"` // a peer loan's lender; nil for the group's pool
+	HoldID       *int64          `gorm:"column:hold_id"`
 	Principal    decimal.Decimal `gorm:"column:principal"`
 	TermMonths   int             `gorm:"column:term_months"`
 	MonthlyRate  decimal.Decimal `gorm:"column:monthly_rate"`
@@ -454,8 +456,9 @@ func (s *Service) LoanByID(ctx context.Context, id int64) (Loan, error) {
 // guarantors' pledges before it is cancelled and the pledges released.
 const StaleLoanAge = 7 * 24 * time.Hour
 
-// CancelLoan withdraws a loan that has not been disbursed: the borrower changed their
-// mind, or M-Pesa could not pay it. Pledges are released and any open approval closed.
+// CancelLoan withdraws a loan that has not been disbursed: the borrower (or a peer loan's
+// lender) changed their mind, or M-Pesa could not pay it. Pledges and a peer lender's
+// escrow are released and any open approval closed.
 func (s *Service) CancelLoan(ctx context.Context, a Actor, loanID int64) error {
 	return s.tx(ctx, func(t *txn) error {
 		loan, err := t.lockLoan(loanID)
@@ -471,7 +474,8 @@ func (s *Service) CancelLoan(ctx context.Context, a Actor, loanID int64) error {
 			return err
 		}
 		m, err := t.member(g, p.ID)
-		if err != nil || (m.ID != loan.BorrowerID && !m.Role.Official()) {
+		lender := loan.LenderID != nil && *loan.LenderID == m.ID
+		if err != nil || (m.ID != loan.BorrowerID && !lender && !m.Role.Official()) {
 			return ErrUnknownLoan
 		}
 		if err := t.audit(g.ID, p.ID, a.Channel, "loan.cancel", loan.ID, nil); err != nil {
@@ -489,6 +493,9 @@ func (t *txn) cancelLoan(g Group, loan *Loan, reason string) error {
 	}
 	if err := t.db.Exec(`UPDATE chama_approvals SET status = 'rejected', decided_at = ?, outcome = ?
 		WHERE subject = ? AND subject_id = ? AND status = 'open'`, t.s.now(), reason, SubjectLoan, loan.ID).Error; err != nil {
+		return err
+	}
+	if err := t.releaseEscrow(g, *loan); err != nil {
 		return err
 	}
 	return t.endLoan(g, loan, LoanCancelled, reason)

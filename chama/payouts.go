@@ -21,6 +21,7 @@ const (
 	PurposeWelfare    = "welfare"
 	PurposeShareOut   = "shareout"
 	PurposeExit       = "exit"
+	PurposePeerLoan   = "peer_loan"
 )
 
 // M-Pesa's B2C limits per transaction.
@@ -194,7 +195,7 @@ func (s *Service) PayoutPaid(ctx context.Context, id int64, receipt string) erro
 			receipt, e.ID, t.s.now(), po.ID).Error; err != nil {
 			return err
 		}
-		if po.Purpose == PurposeLoan && po.SubjectID != nil {
+		if (po.Purpose == PurposeLoan || po.Purpose == PurposePeerLoan) && po.SubjectID != nil {
 			if err := t.loanDisbursed(g, *po.SubjectID); err != nil {
 				return err
 			}
@@ -235,7 +236,7 @@ func (s *Service) PayoutFailed(ctx context.Context, id int64, reason string) err
 			reason, t.s.now(), po.ID).Error; err != nil {
 			return err
 		}
-		if po.Purpose == PurposeLoan && po.SubjectID != nil {
+		if (po.Purpose == PurposeLoan || po.Purpose == PurposePeerLoan) && po.SubjectID != nil {
 			if err := t.loanNotDisbursed(*po.SubjectID); err != nil {
 				return err
 			}
@@ -270,7 +271,7 @@ func (s *Service) RetryPayout(ctx context.Context, a Actor, code string, id int6
 		if po, err = t.payoutPart(g, old.MemberID, old.Purpose, subject, old.Part, old.Amount, old.FromCode); err != nil {
 			return err
 		}
-		if old.Purpose == PurposeLoan {
+		if old.Purpose == PurposeLoan || old.Purpose == PurposePeerLoan {
 			if err := t.db.Exec(`UPDATE chama_loans SET status = 'disbursing' WHERE id = ? AND status = 'guaranteed'`, subject).Error; err != nil {
 				return err
 			}

@@ -61,6 +61,9 @@ func (t *txn) applyRepayment(g Group, c rules.Constitution, p Person, m Member, 
 	if err != nil || loan.BorrowerID != m.ID || loan.GroupID != g.ID {
 		return Applied{}, ErrUnknownLoan
 	}
+	if loan.LenderID != nil && loan.Status == LoanActive {
+		return t.applyPeerRepayment(g, c, p, m, loan, pay)
+	}
 	if loan.Status != LoanActive && loan.Status != LoanDefaulted {
 		// Money has arrived for a loan already closed (a second payment crossing the
 		// first): it is saved, not refused.
@@ -170,8 +173,8 @@ type instalment struct {
 
 func (t *txn) accrue(loanID int64) (int, error) {
 	loan, err := t.lockLoan(loanID)
-	if err != nil || (loan.Status != LoanActive && loan.Status != LoanDefaulted) {
-		return 0, err
+	if err != nil || (loan.Status != LoanActive && loan.Status != LoanDefaulted) || loan.LenderID != nil {
+		return 0, err // peer loans carry no group interest accounts: see peerloans.go
 	}
 	g, err := t.groupByID(loan.GroupID)
 	if err != nil {
