@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
 
 	"github.com/kikundi/kikundi/chama"
 	"github.com/kikundi/kikundi/chama/rules"
@@ -84,6 +85,7 @@ type world struct {
 	ctx    context.Context
 	s      *chama.Service
 	l      *ledger.Ledger
+	db     *gorm.DB
 	clock  *clock
 	payer  *payer
 	notes  *notifier
@@ -97,7 +99,7 @@ func newWorld(t *testing.T, start time.Time) *world {
 	t.Helper()
 	db := dbtest.Postgres(t)
 	w := &world{t: t, ctx: context.Background(), clock: &clock{now: start}, payer: &payer{}, notes: &notifier{},
-		member: map[string]chama.Actor{}, phones: map[string]string{}, l: ledger.New(db)}
+		member: map[string]chama.Actor{}, phones: map[string]string{}, l: ledger.New(db), db: db}
 	w.s = chama.New(chama.Options{DB: db, Payer: w.payer, Notifier: w.notes, Now: w.clock.Now})
 	return w
 }
