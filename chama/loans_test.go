@@ -2,6 +2,7 @@ package chama_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -155,4 +156,42 @@ func TestALockedPINCannotApprove(t *testing.T) {
 	if err := w.s.SetPIN(w.ctx, w.member["otieno"], "", "5038"); !errors.Is(err, chama.ErrWrongPIN) {
 		t.Errorf("second PIN change without the PIN: err = %v, want ErrWrongPIN", err)
 	}
+}
+
+// TestInDuplumCapsWhatAnUnpaidLoanCanCost: at 50% a month flat on 1,000, unpaid for six
+// months, interest and penalties due stop at the principal outstanding.
+func TestInDuplumCapsWhatAnUnpaidLoanCanCost(t *testing.T) {
+	t.Parallel()
+	c := yearRules()
+	c.MonthlyRate = kes("0.5")
+	c.Guarantors, c.GuaranteeShare = 0, kes("0")
+	w := newWorld(t, eat(2026, 1, 1, 9))
+	g := w.group(c, "baraka")
+	w.pay(g, "baraka", "1000", chama.ForContribution)
+	loan, disc, err := w.s.RequestLoan(w.ctx, w.member["baraka"], g.Code, kes("1000"), 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "disclosed interest", disc.Interest, "6000")
+	if _, err := w.s.AcceptLoan(w.ctx, w.member["baraka"], loan.ID, testPIN, nil); err != nil {
+		t.Fatal(err)
+	}
+	aps, _ := w.s.PendingApprovals(w.ctx, w.member["wanjiru"], g.Code)
+	for _, o := range []string{"wanjiru", "otieno"} {
+		if _, err := w.s.Vote(w.ctx, w.member[o], aps[0].ID, true, testPIN); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.s.PayoutPaid(w.ctx, w.payer.taken()[0].ID, "DUPLUM0001"); err != nil {
+		t.Fatal(err)
+	}
+	for m := time.February; m <= time.July; m++ {
+		w.clock.set(eat(2026, m, 20, 9))
+		if _, err := w.s.AccrueLoans(w.ctx, g.Code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	charges := w.balance(g, fmt.Sprintf("interest-due:l%d", loan.ID)).Add(w.balance(g, fmt.Sprintf("penalty-due:l%d", loan.ID)))
+	eq(t, "unpaid interest and penalties", charges, "1000")
+	w.verify()
 }
