@@ -32,13 +32,16 @@ type Due struct {
 const dueOrder = `CASE d.kind WHEN 'fine' THEN 0 ELSE 1 END, d.due_on, CASE d.kind
 	WHEN 'registration' THEN 0 WHEN 'contribution' THEN 1 ELSE 2 END, d.id`
 
+// duesWithOutstanding selects dues (as d) with what is unpaid on each (outstanding, and
+// p.paid): the one place that sums how dues were settled.
+const duesWithOutstanding = `SELECT d.*, d.amount - coalesce(p.paid, 0) AS outstanding
+	FROM chama_dues d
+	LEFT JOIN LATERAL (SELECT sum(amount) AS paid FROM chama_due_payments WHERE due_id = d.id) p ON true `
+
 // openDues lists a member's dues with something unpaid, in dueOrder.
 func (t *txn) openDues(member int64) ([]Due, error) {
 	var ds []Due
-	err := t.db.Raw(`SELECT d.*, d.amount - coalesce(p.paid, 0) AS outstanding
-		FROM chama_dues d
-		LEFT JOIN LATERAL (SELECT sum(amount) AS paid FROM chama_due_payments WHERE due_id = d.id) p ON true
-		WHERE d.member_id = ? AND d.amount > coalesce(p.paid, 0)
+	err := t.db.Raw(duesWithOutstanding+`WHERE d.member_id = ? AND d.amount > coalesce(p.paid, 0)
 		ORDER BY `+dueOrder, member).Scan(&ds).Error
 	return ds, err
 }
@@ -126,10 +129,7 @@ func (s *Service) ChargeFines(ctx context.Context, code string) (int, error) {
 		}
 		today := rules.Day(s.now())
 		var late []Due
-		if err := t.db.Raw(`SELECT d.*, d.amount - coalesce(p.paid, 0) AS outstanding
-			FROM chama_dues d
-			LEFT JOIN LATERAL (SELECT sum(amount) AS paid FROM chama_due_payments WHERE due_id = d.id) p ON true
-			JOIN chama_members m ON m.id = d.member_id AND m.status = 'active'
+		if err := t.db.Raw(duesWithOutstanding+`JOIN chama_members m ON m.id = d.member_id AND m.status = 'active'
 			WHERE d.group_id = ? AND d.kind = 'contribution' AND d.due_on < ? AND d.amount > coalesce(p.paid, 0)
 			ORDER BY d.id`, g.ID, today).Scan(&late).Error; err != nil {
 			return err
@@ -268,7 +268,6 @@ func (t *txn) syncFineDues(g Group, m Member, approval int64) error {
 // by an approval (an exit: what a leaving member did not pay is not owed).
 func (t *txn) waiveOpenDues(m Member, approval int64) error {
 	return t.db.Exec(`INSERT INTO chama_due_payments (due_id, approval_id, amount)
-		SELECT d.id, ?, d.amount - coalesce((SELECT sum(amount) FROM chama_due_payments WHERE due_id = d.id), 0)
-		FROM chama_dues d WHERE d.member_id = ? AND d.kind <> 'fine'
-		AND d.amount > coalesce((SELECT sum(amount) FROM chama_due_payments WHERE due_id = d.id), 0)`, approval, m.ID).Error
+		SELECT id, ?, outstanding FROM (`+duesWithOutstanding+`WHERE d.member_id = ? AND d.kind <> 'fine') open
+		WHERE outstanding > 0`, approval, m.ID).Error
 }

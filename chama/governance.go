@@ -324,8 +324,7 @@ func (s *Service) Waive(ctx context.Context, a Actor, code string, due int64, re
 
 func (t *txn) waive(ap Approval) error {
 	var d Due
-	if err := t.db.Raw(`SELECT d.*, d.amount - coalesce((SELECT sum(amount) FROM chama_due_payments WHERE due_id = d.id), 0) AS outstanding
-		FROM chama_dues d WHERE d.id = ?`, ap.subjectID()).Scan(&d).Error; err != nil {
+	if err := t.db.Raw(duesWithOutstanding+`WHERE d.id = ?`, ap.subjectID()).Scan(&d).Error; err != nil {
 		return err
 	}
 	if !d.Outstanding.IsPositive() {

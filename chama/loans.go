@@ -145,22 +145,16 @@ func (s *Service) AcceptLoan(ctx context.Context, a Actor, loanID int64, pinCode
 	}
 	var loan Loan
 	err := s.tx(ctx, func(t *txn) error {
+		var g Group
+		var p Person
+		var borrower Member
 		var err error
-		loan, err = t.lockLoan(loanID)
-		if err != nil {
-			return err
-		}
-		g, err := t.groupByID(loan.GroupID)
-		if err != nil {
-			return err
-		}
-		p, err := t.actor(a)
-		if err != nil {
-			return err
-		}
-		borrower, err := t.member(g, p.ID)
-		if err != nil || borrower.ID != loan.BorrowerID {
+		loan, g, p, borrower, err = t.loanFor(a, loanID)
+		if errors.Is(err, ErrNotMember) || (err == nil && borrower.ID != loan.BorrowerID) {
 			return ErrUnknownLoan
+		}
+		if err != nil {
+			return err
 		}
 		if loan.Status != LoanRequested {
 			return ErrLoanState
@@ -270,21 +264,12 @@ func (s *Service) Guarantee(ctx context.Context, a Actor, loanID int64, pledge b
 		return err
 	}
 	return s.tx(ctx, func(t *txn) error {
-		loan, err := t.lockLoan(loanID)
-		if err != nil {
-			return err
-		}
-		g, err := t.groupByID(loan.GroupID)
-		if err != nil {
-			return err
-		}
-		p, err := t.actor(a)
-		if err != nil {
-			return err
-		}
-		m, err := t.member(g, p.ID)
-		if err != nil {
+		loan, g, p, m, err := t.loanFor(a, loanID)
+		if errors.Is(err, ErrNotMember) {
 			return ErrNotGuarantor
+		}
+		if err != nil {
+			return err
 		}
 		var gu struct {
 			Amount decimal.Decimal
@@ -406,6 +391,25 @@ func (t *txn) endLoan(g Group, loan *Loan, status, reason string) error {
 	return t.audit(g.ID, 0, System, "loan."+status, loan.ID, map[string]any{"reason": reason})
 }
 
+// loanFor locks a loan and finds the acting person's membership of its group (in any
+// status; the caller decides what they may do).
+func (t *txn) loanFor(a Actor, loanID int64) (Loan, Group, Person, Member, error) {
+	loan, err := t.lockLoan(loanID)
+	if err != nil {
+		return Loan{}, Group{}, Person{}, Member{}, err
+	}
+	g, err := t.groupByID(loan.GroupID)
+	if err != nil {
+		return Loan{}, Group{}, Person{}, Member{}, err
+	}
+	p, err := t.actor(a)
+	if err != nil {
+		return Loan{}, Group{}, Person{}, Member{}, err
+	}
+	m, err := t.member(g, p.ID)
+	return loan, g, p, m, err
+}
+
 func (t *txn) lockLoan(id int64) (Loan, error) {
 	var l Loan
 	err := t.db.Raw(`SELECT * FROM chama_loans WHERE id = ? FOR UPDATE`, id).Scan(&l).Error
@@ -461,21 +465,15 @@ const StaleLoanAge = 7 * 24 * time.Hour
 // escrow are released and any open approval closed.
 func (s *Service) CancelLoan(ctx context.Context, a Actor, loanID int64) error {
 	return s.tx(ctx, func(t *txn) error {
-		loan, err := t.lockLoan(loanID)
+		loan, g, p, m, err := t.loanFor(a, loanID)
+		if errors.Is(err, ErrNotMember) {
+			return ErrUnknownLoan
+		}
 		if err != nil {
 			return err
 		}
-		g, err := t.groupByID(loan.GroupID)
-		if err != nil {
-			return err
-		}
-		p, err := t.actor(a)
-		if err != nil {
-			return err
-		}
-		m, err := t.member(g, p.ID)
 		lender := loan.LenderID != nil && *loan.LenderID == m.ID
-		if err != nil || (m.ID != loan.BorrowerID && !lender && !m.Role.Official()) {
+		if m.ID != loan.BorrowerID && !lender && !m.Role.Official() {
 			return ErrUnknownLoan
 		}
 		if err := t.audit(g.ID, p.ID, a.Channel, "loan.cancel", loan.ID, nil); err != nil {

@@ -110,21 +110,16 @@ func (s *Service) AcceptPeerLoan(ctx context.Context, a Actor, loanID int64, pin
 	}
 	var loan Loan
 	err := s.tx(ctx, func(t *txn) error {
+		var g Group
+		var p Person
+		var m Member
 		var err error
-		if loan, err = t.lockLoan(loanID); err != nil {
-			return err
-		}
-		g, err := t.groupByID(loan.GroupID)
-		if err != nil {
-			return err
-		}
-		p, err := t.actor(a)
-		if err != nil {
-			return err
-		}
-		m, err := t.member(g, p.ID)
-		if err != nil || m.ID != loan.BorrowerID || loan.LenderID == nil {
+		loan, g, p, m, err = t.loanFor(a, loanID)
+		if errors.Is(err, ErrNotMember) || (err == nil && (m.ID != loan.BorrowerID || loan.LenderID == nil)) {
 			return ErrUnknownLoan
+		}
+		if err != nil {
+			return err
 		}
 		if loan.Status != LoanRequested || loan.HoldID == nil {
 			return ErrLoanState

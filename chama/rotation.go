@@ -140,8 +140,8 @@ func (s *Service) PayRotation(ctx context.Context, code string, period int) (Pay
 			return err
 		}
 		var short int64
-		if err := t.db.Raw(`SELECT count(*) FROM chama_dues d WHERE d.group_id = ? AND d.cycle = ? AND d.period = ? AND d.kind = 'contribution'
-			AND d.amount > coalesce((SELECT sum(amount) FROM chama_due_payments WHERE due_id = d.id), 0)`,
+		if err := t.db.Raw(`SELECT count(*) FROM (`+duesWithOutstanding+`WHERE d.group_id = ? AND d.cycle = ? AND d.period = ?
+			AND d.kind = 'contribution' AND d.amount > coalesce(p.paid, 0)) short`,
 			g.ID, g.Cycle, period).Scan(&short).Error; err != nil {
 			return err
 		}
