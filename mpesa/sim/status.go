@@ -110,9 +110,21 @@ type statusView struct {
 // lookupLocked finds a transaction by receipt, else by OriginalConversationID (the
 // client's OriginatorConversationID or Daraja's ConversationID of a B2C payment). It
 // reports pending for a B2C payment that has not finished.
+//
+// An STK push is found by its CheckoutRequestID too: when the push's callback was lost and
+// the STK query says only "paid", this is how a client learns the receipt.
 func (s *Sim) lookupLocked(receipt, conversation string) (*statusView, bool) {
 	if r, ok := s.records[receipt]; ok {
 		return s.recordViewLocked(r), false
+	}
+	if push, ok := s.pushes[conversation]; ok {
+		if !push.done {
+			return nil, true
+		}
+		if r, ok := s.records[push.receipt]; ok && push.outcome == stkSuccess {
+			return s.recordViewLocked(r), false
+		}
+		return nil, false
 	}
 	p := s.payments[conversation]
 	if p == nil {
