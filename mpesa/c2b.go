@@ -152,3 +152,11 @@ func ParseC2B(body []byte) (C2BPayment, error) {
 		LastName:          string(in.LastName),
 	}, nil
 }
+
+// RegisterC2B tells M-Pesa where to send paybill validations and confirmations:
+// the /hooks/daraja/c2b/… paths next to the other callbacks. M-Pesa completes a payment
+// whose validation does not answer in time (ResponseType Completed), so money is not
+// refused for our fault; settlement puts whatever matches nothing in suspense.
+func (s *Service) RegisterC2B(ctx context.Context) error {
+	return s.client.RegisterC2B(ctx, s.urls.C2BConfirmation, s.urls.C2BValidation, false)
+}

@@ -39,6 +39,7 @@ var periodic = []struct {
 	{"@every 15m", NewChamaSweepTask},                          // dues, fines, interest, recoveries: all idempotent
 	{"@every 1m", NewChamaExpireApprovalsTask},
 	{"@every 1m", NewChamaDispatchPayoutsTask},
+	{"@every 15s", NewMpesaSweepTask}, // poll overdue intents, settle callbacks whose task was lost
 }
 
 // Schedule registers all periodic work with s.

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/kikundi/kikundi/internal/tasks"
 )
 
 // ErrMissingDependency is returned by NewMux when Deps lacks something a handler needs.
@@ -37,7 +39,11 @@ type LedgerMaintenance interface {
 type Deps struct {
 	Ledger LedgerMaintenance
 	Groups GroupUpkeep
-	Logger *slog.Logger
+	// Payments and Books settle M-Pesa money; without Payments (Daraja not configured)
+	// the M-Pesa tasks do nothing.
+	Payments Payments
+	Books    Books
+	Logger   *slog.Logger
 }
 
 // NewMux routes every task type to its handler.
@@ -60,5 +66,17 @@ func NewMux(d Deps) (*asynq.ServeMux, error) {
 	mux.HandleFunc(TypeChamaSweep, c.sweep)
 	mux.HandleFunc(TypeChamaExpireApprovals, c.expireApprovals)
 	mux.HandleFunc(TypeChamaDispatchPayouts, c.dispatchPayouts)
+	if d.Payments == nil {
+		idle := func(context.Context, *asynq.Task) error { return nil }
+		mux.HandleFunc(TypeMpesaSweep, idle)
+		return mux, nil
+	}
+	if d.Books == nil {
+		return nil, fmt.Errorf("%w: Books", ErrMissingDependency)
+	}
+	m := mpesaHandlers{payments: d.Payments, books: d.Books, logger: d.Logger}
+	mux.HandleFunc(tasks.TypeMpesaSettle, m.settle)
+	mux.HandleFunc(tasks.TypeMpesaSend, m.send)
+	mux.HandleFunc(TypeMpesaSweep, m.sweep)
 	return mux, nil
 }

@@ -45,16 +45,32 @@ func runDev(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("seed demo data: %w", err)
 	}
 
-	h, err := startHTTP(newApp(st, logger, metrics.New()), cfg.HTTPAddr, logger)
+	simHTTP, simulator, err := startSimulator(cfg, logger)
 	if err != nil {
 		return err
 	}
-	stopWorkers, err := startWorkers(cfg, st.db, logger)
+	defer simulator.Close()
+	defer func() { _ = simHTTP.shutdown(cfg.ShutdownTimeout) }()
+	d, err := newDomain(ctx, cfg, st, logger, simulator.CertificatePEM())
+	if err != nil {
+		return err
+	}
+	defer d.close()
+
+	h, err := startHTTP(newApp(cfg, st, d, logger, metrics.New()), cfg.HTTPAddr, logger)
+	if err != nil {
+		return err
+	}
+	stopWorkers, err := startWorkers(cfg, st.db, d, logger)
 	if err != nil {
 		_ = h.shutdown(cfg.ShutdownTimeout)
 		return err
 	}
-	printDevBanner(e.stdout, cfg, h.addr)
+	// The simulator calls back the server that is now listening, for paybill payments too.
+	if err := d.payments.RegisterC2B(ctx); err != nil {
+		logger.Warn("register C2B URLs with the simulator", "error", err)
+	}
+	printDevBanner(e.stdout, cfg, h.addr, simHTTP.addr)
 
 	var serveErr error
 	select {
@@ -74,7 +90,7 @@ func runDev(ctx context.Context, e env, args []string) error {
 	return serveErr
 }
 
-func printDevBanner(w io.Writer, cfg config.Config, addr string) {
+func printDevBanner(w io.Writer, cfg config.Config, addr, simAddr string) {
 	base := "http://" + addr
 	token := "dev"
 	if cfg.HookToken != "dev" {
@@ -88,6 +104,8 @@ Kikundi dev is running.
   metrics      %[1]s/metrics
   USSD code    %[2]s
   hook token   %[3]s (webhooks carry it as ?token=)
+  M-Pesa       http://%[4]s (the Daraja simulator; control API under /simulator/,
+               statement at /simulator/statement.csv)
 Ctrl-C stops everything.
-`, base, cfg.USSDCode, token)
+`, base, cfg.USSDCode, token, simAddr)
 }

@@ -48,6 +48,7 @@ func commands() []command {
 		{"dev", "[--fresh]", "migrate, seed, then serve + work in one process on this machine", runDev},
 		{"migrate", "up|down|status", "apply, roll back or list the embedded SQL migrations", runMigrate},
 		{"ledger", "verify [--json]", "check every ledger invariant (exit 0 all hold, 1 broken, 2 could not run)", runLedger},
+		{"simulate", "daraja [--addr HOST:PORT]", "run the M-Pesa Daraja simulator alone", runSimulate},
 		{"help", "", "show this list", nil},
 	}
 }

@@ -27,7 +27,12 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	defer st.close(logger)
 
-	h, err := startHTTP(newApp(st, logger, metrics.New()), cfg.HTTPAddr, logger)
+	d, err := newDomain(ctx, cfg, st, logger, nil)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	h, err := startHTTP(newApp(cfg, st, d, logger, metrics.New()), cfg.HTTPAddr, logger)
 	if err != nil {
 		return err
 	}
@@ -44,7 +49,12 @@ func runServe(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-// newApp is the HTTP app of serve and dev; domain routes are mounted here.
-func newApp(st *stores, logger *slog.Logger, m *metrics.Metrics) *fiber.App {
-	return httpserver.New(httpserver.Options{Logger: logger, Metrics: m, DB: st.db, Redis: st.redis})
+// newApp is the HTTP app of serve and dev; domain routes are mounted here, every webhook
+// behind the hook token.
+func newApp(cfg config.Config, st *stores, d *domain, logger *slog.Logger, m *metrics.Metrics) *fiber.App {
+	app := httpserver.New(httpserver.Options{Logger: logger, Metrics: m, DB: st.db, Redis: st.redis})
+	if d.payments != nil {
+		d.payments.Mount(app.Group("/hooks/daraja", httpserver.RequireHookToken(cfg.HookToken)), knownGroup(d.groups))
+	}
+	return app
 }

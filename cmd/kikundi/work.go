@@ -7,7 +7,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/kikundi/kikundi/chama"
 	"github.com/kikundi/kikundi/internal/config"
 	"github.com/kikundi/kikundi/workers"
 )
@@ -28,7 +27,12 @@ func runWork(ctx context.Context, e env, args []string) error {
 	}
 	defer st.close(logger)
 
-	stop, err := startWorkers(cfg, st.db, logger)
+	d, err := newDomain(ctx, cfg, st, logger, nil)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	stop, err := startWorkers(cfg, st.db, d, logger)
 	if err != nil {
 		return err
 	}
@@ -42,13 +46,16 @@ func runWork(ctx context.Context, e env, args []string) error {
 // startWorkers starts the Asynq server and the scheduler. The returned stop ends the
 // schedule first, so nothing new is enqueued, then lets running tasks finish for at most
 // cfg.ShutdownTimeout.
-func startWorkers(cfg config.Config, db *gorm.DB, logger *slog.Logger) (stop func(), err error) {
+func startWorkers(cfg config.Config, db *gorm.DB, d *domain, logger *slog.Logger) (stop func(), err error) {
 	redisOpt, err := asynqRedis(cfg)
 	if err != nil {
 		return nil, err
 	}
-	groups := chama.New(chama.Options{DB: db, Logger: logger})
-	mux, err := workers.NewMux(workers.Deps{Ledger: newLedgerMaintenance(db), Groups: groups, Logger: logger})
+	deps := workers.Deps{Ledger: newLedgerMaintenance(db), Groups: d.groups, Books: d.groups, Logger: logger}
+	if d.payments != nil {
+		deps.Payments = d.payments
+	}
+	mux, err := workers.NewMux(deps)
 	if err != nil {
 		return nil, err
 	}

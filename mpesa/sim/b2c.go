@@ -130,6 +130,8 @@ func (s *Sim) finishB2C(p *b2cPayment) {
 		code, desc = 3, "Declined due to limit rule: greater than the maximum transaction amount."
 	case s.org.utility.LessThan(p.amount):
 		code, desc = 1, "The balance is insufficient for the transaction."
+	case s.customerLocked(p.msisdn).behaviour == behaviourUnregistered:
+		code, desc = 2040, "Credit Party customer type (Unregistered or Registered Customer) can't be supported by the service."
 	}
 	p.resultCode, p.resultDesc, p.finalised = code, desc, now
 	ref := queueTimeoutRef(p.timeoutURL)

@@ -17,6 +17,10 @@ const (
 	behaviourTimeout      behaviour = "timeout"
 	behaviourInsufficient behaviour = "insufficient"
 	behaviourManual       behaviour = "manual"
+	// behaviourUnregistered is a number with no M-Pesa account: a push cannot reach it,
+	// and a B2C payment to it fails with 2040. An addition to CONTRACT.md's list, for
+	// testing failed payouts.
+	behaviourUnregistered behaviour = "unregistered"
 )
 
 // stkOutcome is Daraja's answer for each way a prompt can end.
@@ -34,6 +38,7 @@ var (
 		behaviourWrongPIN:     {2001, "The initiator information is invalid."},
 		behaviourTimeout:      {1037, "DS timeout user cannot be reached"},
 		behaviourInsufficient: stkInsufficient,
+		behaviourUnregistered: {1037, "DS timeout user cannot be reached"},
 	}
 )
 

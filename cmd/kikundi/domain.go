@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/kikundi/kikundi/chama"
+	"github.com/kikundi/kikundi/internal/config"
+	"github.com/kikundi/kikundi/internal/logging"
+	"github.com/kikundi/kikundi/mpesa"
+)
+
+// domain is what every long-running role shares: the groups, M-Pesa (nil when Daraja is
+// not configured), and the queue other packages enqueue through.
+type domain struct {
+	groups   *chama.Service
+	payments *mpesa.Service
+	queue    *asynq.Client
+}
+
+// newDomain wires chama to M-Pesa. certPEM is Daraja's certificate when the caller has it
+// in hand (kikundi dev's simulator); otherwise it comes from KIKUNDI_DARAJA_CERT_FILE, or,
+// failing that, from a simulator's /simulator/cert.pem at the Daraja base URL.
+func newDomain(ctx context.Context, cfg config.Config, st *stores, logger *slog.Logger, certPEM []byte) (*domain, error) {
+	redisOpt, err := asynqRedis(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d := &domain{queue: asynq.NewClient(redisOpt)}
+	if cfg.DarajaBaseURL == "" {
+		logger.Warn("M-Pesa is not configured (KIKUNDI_DARAJA_BASE_URL): collections and payouts wait")
+	} else {
+		if certPEM == nil {
+			certPEM = darajaCertificate(ctx, cfg, logger)
+		}
+		client, err := mpesa.NewClient(mpesa.Config{BaseURL: cfg.DarajaBaseURL, ConsumerKey: cfg.DarajaConsumerKey,
+			ConsumerSecret: cfg.DarajaConsumerSecret, Shortcode: cfg.DarajaShortcode, Passkey: cfg.DarajaPasskey,
+			Initiator: cfg.DarajaInitiator, InitiatorPassword: cfg.DarajaInitiatorPassword, CertPEM: certPEM})
+		if err != nil {
+			_ = d.queue.Close()
+			return nil, fmt.Errorf("daraja client: %w", err)
+		}
+		d.payments, err = mpesa.NewService(mpesa.Options{DB: st.db, Client: client, Queue: d.queue, Logger: logger,
+			Callbacks: mpesa.CallbacksAt(cfg.PublicURL, cfg.HookToken)})
+		if err != nil {
+			_ = d.queue.Close()
+			return nil, err
+		}
+	}
+	opts := chama.Options{DB: st.db, Notifier: logNotifier{logger}, Logger: logger}
+	if d.payments != nil {
+		opts.Payer = payer{d.payments}
+	}
+	d.groups = chama.New(opts)
+	return d, nil
+}
+
+func (d *domain) close() { _ = d.queue.Close() }
+
+// darajaCertificate reads the certificate B2C credentials are encrypted with.
+func darajaCertificate(ctx context.Context, cfg config.Config, logger *slog.Logger) []byte {
+	if cfg.DarajaCertFile != "" {
+		pem, err := os.ReadFile(cfg.DarajaCertFile)
+		if err != nil {
+			logger.Error("read KIKUNDI_DARAJA_CERT_FILE: payouts cannot be sent", "error", err)
+			return nil
+		}
+		return pem
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(cfg.DarajaBaseURL, "/")+"/simulator/cert.pem", nil)
+	if err == nil {
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			defer resp.Body.Close()
+			if pem, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16)); err == nil && resp.StatusCode == http.StatusOK {
+				return pem
+			}
+		}
+	}
+	logger.Warn("no Daraja certificate (KIKUNDI_DARAJA_CERT_FILE): payouts cannot be sent until one is configured")
+	return nil
+}
+
+// payer hands chama's payout orders to M-Pesa.
+type payer struct{ m *mpesa.Service }
+
+func (p payer) Pay(ctx context.Context, o chama.PayoutOrder) error {
+	return p.m.Pay(ctx, mpesa.Payout{ID: o.ID, Group: o.Group, Phone: o.Phone, Amount: o.Amount, Purpose: o.Purpose})
+}
+
+// logNotifier logs the notices chama sends until the SMS work delivers them.
+type logNotifier struct{ logger *slog.Logger }
+
+func (n logNotifier) Notify(ctx context.Context, x chama.Notice) error {
+	n.logger.InfoContext(ctx, "notice", "kind", x.Kind, "to", logging.Phone(x.Phone), "lang", x.Lang)
+	return nil
+}
+
+// knownGroup answers C2B validation from the groups.
+func knownGroup(groups *chama.Service) mpesa.KnownGroup {
+	return func(ctx context.Context, code string) (bool, error) {
+		_, err := groups.GroupByCode(ctx, code)
+		if errors.Is(err, chama.ErrUnknownGroup) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+}

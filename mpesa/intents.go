@@ -1,0 +1,177 @@
+package mpesa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+)
+
+// Intent statuses. An intent is committed as new before its request leaves; sent once
+// M-Pesa accepted the request; succeeded or failed when M-Pesa says; unknown when a B2C
+// queue timed out (only Transaction Status may then decide); settled once the money is in
+// the books; suspense when confirmed money matched no group or member.
+const (
+	StatusNew       = "new"
+	StatusSent      = "sent"
+	StatusSucceeded = "succeeded"
+	StatusFailed    = "failed"
+	StatusUnknown   = "unknown"
+	StatusSettled   = "settled"
+	StatusSuspense  = "suspense"
+)
+
+// Intent kinds.
+const (
+	KindSTK = "stk"
+	KindC2B = "c2b"
+	KindB2C = "b2c"
+)
+
+// Intent is one collection or payout, from before its request left to its settlement.
+type Intent struct {
+	ID                       int64           `gorm:"column:id"`
+	Kind                     string          `gorm:"column:kind"`
+	Status                   string          `gorm:"column:status"`
+	GroupCode                *string         `gorm:"column:group_code"`
+	Phone                    *string         `gorm:"column:phone"`
+	Amount                   decimal.Decimal `gorm:"column:amount"`
+	Purpose                  string          `gorm:"column:purpose"`
+	SubjectID                *int64          `gorm:"column:subject_id"`
+	AccountRef               *string         `gorm:"column:account_ref"`
+	CheckoutRequestID        *string         `gorm:"column:checkout_request_id"`
+	MerchantRequestID        *string         `gorm:"column:merchant_request_id"`
+	OriginatorConversationID *string         `gorm:"column:originator_conversation_id"`
+	ConversationID           *string         `gorm:"column:conversation_id"`
+	Receipt                  *string         `gorm:"column:receipt"`
+	ResultCode               *string         `gorm:"column:result_code"`
+	ResultDesc               string          `gorm:"column:result_desc"`
+	Polls                    int             `gorm:"column:polls"`
+	NextPollAt               *time.Time      `gorm:"column:next_poll_at"`
+	CreatedAt                time.Time       `gorm:"column:created_at"`
+	UpdatedAt                time.Time       `gorm:"column:updated_at"`
+}
+
+// Text returns a nullable column's value, or "".
+func Text(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// ErrUnknownIntent is an M-Pesa id that names no intent (yet: a callback can arrive
+// before the reply to its own request has been recorded).
+var ErrUnknownIntent = errors.New("mpesa: no payment intent with this id")
+
+// insertIntent commits a new intent.
+func insertIntent(ctx context.Context, db *gorm.DB, in Intent, source, detail string) (Intent, error) {
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Raw(`INSERT INTO mpesa_intents (kind, status, group_code, phone, amount, purpose, subject_id, account_ref,
+			originator_conversation_id, receipt, next_poll_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+			in.Kind, in.Status, in.GroupCode, in.Phone, in.Amount, in.Purpose, in.SubjectID, in.AccountRef,
+			in.OriginatorConversationID, in.Receipt, in.NextPollAt).Scan(&in).Error; err != nil {
+			return err
+		}
+		return event(tx, in.ID, "", in.Status, source, detail)
+	})
+	return in, err
+}
+
+func event(tx *gorm.DB, intent int64, from, to, source, detail string) error {
+	if len(detail) > 500 {
+		detail = detail[:500]
+	}
+	return tx.Exec(`INSERT INTO mpesa_intent_events (intent_id, from_status, to_status, source, detail) VALUES (?, NULLIF(?, ''), ?, ?, ?)`,
+		intent, from, to, source, detail).Error
+}
+
+// transition moves an intent from one of the statuses in from to to, setting the given
+// columns, and records the change. It reports false, changing nothing, when the intent is
+// no longer in one of from: a second callback or a late poll finds the work done.
+func transition(ctx context.Context, db *gorm.DB, id int64, from []string, to, source, detail string, set map[string]any) (Intent, bool, error) {
+	var in Intent
+	changed := false
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Raw(`SELECT * FROM mpesa_intents WHERE id = ? FOR UPDATE`, id).Scan(&in).Error; err != nil {
+			return err
+		}
+		if in.ID == 0 {
+			return ErrUnknownIntent
+		}
+		ok := false
+		for _, f := range from {
+			ok = ok || in.Status == f
+		}
+		if !ok {
+			return nil
+		}
+		cols := make([]string, 0, len(set))
+		for c := range set {
+			cols = append(cols, c)
+		}
+		sort.Strings(cols)
+		assign := []string{"status = ?", "updated_at = now()"}
+		args := []any{to}
+		for _, c := range cols {
+			assign = append(assign, c+" = ?")
+			args = append(args, set[c])
+		}
+		args = append(args, id)
+		prev := in.Status
+		if err := tx.Raw(`UPDATE mpesa_intents SET `+strings.Join(assign, ", ")+` WHERE id = ? RETURNING *`, args...).Scan(&in).Error; err != nil {
+			return fmt.Errorf("intent %d %s → %s: %w", id, prev, to, err)
+		}
+		changed = true
+		return event(tx, id, prev, to, source, detail)
+	})
+	return in, changed, err
+}
+
+// intentBy finds an intent by one of its unique ids.
+func intentBy(ctx context.Context, db *gorm.DB, column, value string) (Intent, error) {
+	var in Intent
+	switch column {
+	case "checkout_request_id", "originator_conversation_id", "receipt", "conversation_id":
+	default:
+		return Intent{}, fmt.Errorf("mpesa: no lookup by %s", column)
+	}
+	err := db.WithContext(ctx).Raw(`SELECT * FROM mpesa_intents WHERE `+column+` = ? ORDER BY id LIMIT 1`, value).Scan(&in).Error
+	if err == nil && in.ID == 0 {
+		err = ErrUnknownIntent
+	}
+	return in, err
+}
+
+// IntentByID returns an intent.
+func (s *Service) IntentByID(ctx context.Context, id int64) (Intent, error) {
+	var in Intent
+	err := s.db.WithContext(ctx).Raw(`SELECT * FROM mpesa_intents WHERE id = ?`, id).Scan(&in).Error
+	if err == nil && in.ID == 0 {
+		err = ErrUnknownIntent
+	}
+	return in, err
+}
+
+// IntentEvent is one recorded transition.
+type IntentEvent struct {
+	At         time.Time `gorm:"column:at"`
+	FromStatus *string   `gorm:"column:from_status"`
+	ToStatus   string    `gorm:"column:to_status"`
+	Source     string    `gorm:"column:source"`
+	Detail     string    `gorm:"column:detail"`
+}
+
+// History lists an intent's transitions, oldest first.
+func (s *Service) History(ctx context.Context, id int64) ([]IntentEvent, error) {
+	var ev []IntentEvent
+	err := s.db.WithContext(ctx).Raw(`SELECT at, from_status, to_status, source, detail FROM mpesa_intent_events
+		WHERE intent_id = ? ORDER BY id`, id).Scan(&ev).Error
+	return ev, err
+}

@@ -1,0 +1,166 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/kikundi/kikundi/chama"
+	"github.com/kikundi/kikundi/internal/phone"
+	"github.com/kikundi/kikundi/internal/tasks"
+	"github.com/kikundi/kikundi/mpesa"
+)
+
+// Payments is M-Pesa's side of settlement; *mpesa.Service is one.
+type Payments interface {
+	ApplyCallback(ctx context.Context, id int64) (mpesa.Settlement, error)
+	MarkProcessed(ctx context.Context, id int64, outcome string) error
+	Settled(ctx context.Context, intent int64, detail string) error
+	ToSuspense(ctx context.Context, intent int64, reason string) error
+	SendPayout(ctx context.Context, intent int64) error
+	Poll(ctx context.Context, limit int) (mpesa.Polled, error)
+	Unprocessed(ctx context.Context, olderThan time.Duration, limit int) ([]int64, error)
+}
+
+// Books is the groups' side of settlement; *chama.Service is one.
+type Books interface {
+	ReceivePayment(ctx context.Context, p chama.Payment) (chama.Applied, error)
+	PayoutPaid(ctx context.Context, id int64, receipt string) error
+	PayoutFailed(ctx context.Context, id int64, reason string) error
+}
+
+// TypeMpesaSweep polls overdue intents and settles callbacks whose task was lost.
+const TypeMpesaSweep = "mpesa:sweep"
+
+// NewMpesaSweepTask is the periodic safety net under the callbacks.
+func NewMpesaSweepTask() *asynq.Task {
+	return asynq.NewTask(TypeMpesaSweep, nil,
+		asynq.Queue(QueueCritical), asynq.Timeout(2*time.Minute), asynq.Unique(time.Minute), asynq.MaxRetry(0))
+}
+
+type mpesaHandlers struct {
+	payments Payments
+	books    Books
+	logger   *slog.Logger
+}
+
+// settle applies one stored callback: M-Pesa's side first (the intent), then the books,
+// then marks it processed. Killed anywhere in between, it runs again and does nothing
+// twice: the books are idempotent on the receipt, the intent only moves forward.
+func (h mpesaHandlers) settle(ctx context.Context, t *asynq.Task) error {
+	id, err := tasks.ParseID(t)
+	if err != nil {
+		return err
+	}
+	return h.settleCallback(ctx, id)
+}
+
+func (h mpesaHandlers) settleCallback(ctx context.Context, id int64) error {
+	st, err := h.payments.ApplyCallback(ctx, id)
+	// A callback that beat the reply to its own request: the reply is being recorded
+	// right now, so a short wait usually settles it without a retry's back-off.
+	for i := 0; errors.Is(err, mpesa.ErrNotYet) && i < 10; i++ {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		st, err = h.payments.ApplyCallback(ctx, id)
+	}
+	if err != nil {
+		return fmt.Errorf("callback %d: %w", id, err)
+	}
+	note, err := h.book(ctx, st)
+	if err != nil {
+		return fmt.Errorf("callback %d: %w", id, err)
+	}
+	if note != "" {
+		st.Note += "; " + note
+	}
+	return h.payments.MarkProcessed(ctx, id, st.Note)
+}
+
+// book carries a settlement into the groups' books.
+func (h mpesaHandlers) book(ctx context.Context, st mpesa.Settlement) (string, error) {
+	in := st.Intent
+	switch st.Action {
+	case mpesa.Collected:
+		return h.collect(ctx, in)
+	case mpesa.PayoutPaid:
+		if in.SubjectID == nil {
+			return "", nil
+		}
+		if err := h.books.PayoutPaid(ctx, *in.SubjectID, mpesa.Text(in.Receipt)); err != nil {
+			return "", err
+		}
+		return "payout posted", h.payments.Settled(ctx, in.ID, "payout posted")
+	case mpesa.PayoutFailed:
+		if in.SubjectID == nil {
+			return "", nil
+		}
+		return "payout hold voided", h.books.PayoutFailed(ctx, *in.SubjectID, in.ResultDesc)
+	}
+	return "", nil
+}
+
+// collect applies money in to its group, or books it in suspense when it names no group
+// or member the books know: listed for an official, never dropped.
+func (h mpesaHandlers) collect(ctx context.Context, in mpesa.Intent) (string, error) {
+	if in.GroupCode == nil || in.Phone == nil {
+		return "suspense", h.payments.ToSuspense(ctx, in.ID, "account reference names no member: "+mpesa.Text(in.AccountRef))
+	}
+	pay := chama.Payment{Group: *in.GroupCode, Phone: *in.Phone, Receipt: mpesa.Text(in.Receipt), Amount: in.Amount,
+		Purpose: in.Purpose, ReceivedAt: in.UpdatedAt}
+	if in.SubjectID != nil {
+		pay.Loan = *in.SubjectID
+	}
+	applied, err := h.books.ReceivePayment(ctx, pay)
+	switch {
+	case err == nil:
+		note := fmt.Sprintf("applied: fines %s, dues %s, loan %s, saved %s", applied.Fines, applied.Dues, applied.Loan, applied.Savings)
+		return note, h.payments.Settled(ctx, in.ID, note)
+	case unmatched(err):
+		return "suspense", h.payments.ToSuspense(ctx, in.ID, err.Error())
+	}
+	return "", err
+}
+
+// unmatched is money the books cannot place: it goes to suspense rather than being
+// retried for ever.
+func unmatched(err error) bool {
+	for _, e := range []error{chama.ErrUnknownGroup, chama.ErrNotMember, chama.ErrUnknownPerson, chama.ErrUnknownLoan,
+		chama.ErrLoanState, chama.ErrDuplicateReceipt, chama.ErrUnknownReceipt, chama.ErrInvalidAmount,
+		phone.ErrEmpty, phone.ErrNotANumber, phone.ErrWrongLength, phone.ErrNotKenyanMobile} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h mpesaHandlers) send(ctx context.Context, t *asynq.Task) error {
+	id, err := tasks.ParseID(t)
+	if err != nil {
+		return err
+	}
+	return h.payments.SendPayout(ctx, id)
+}
+
+// sweep polls what is overdue and settles callbacks left behind.
+func (h mpesaHandlers) sweep(ctx context.Context, _ *asynq.Task) error {
+	p, err := h.payments.Poll(ctx, 200)
+	if p.Asked+p.Sent+p.GaveUp > 0 {
+		h.logger.InfoContext(ctx, "M-Pesa intents polled", "asked", p.Asked, "sent", p.Sent, "failed", p.Failed, "gave_up", p.GaveUp)
+	}
+	ids, lerr := h.payments.Unprocessed(ctx, time.Minute, 200)
+	for _, id := range ids {
+		if serr := h.settleCallback(ctx, id); serr != nil && !errors.Is(serr, mpesa.ErrNotYet) {
+			err = errors.Join(err, serr)
+		}
+	}
+	return errors.Join(err, lerr)
+}
