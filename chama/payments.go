@@ -28,6 +28,10 @@ type Payment struct {
 	Purpose    string    // ForContribution or ForRepayment
 	Loan       int64     // for a repayment; 0: the payer's active loan
 	ReceivedAt time.Time // M-Pesa's transaction time
+	// FromSuspense is money already booked in the platform's suspense (it matched
+	// nothing when it came) that an official has now assigned: the platform's entry
+	// moves it from suspense to the group instead of from M-Pesa collections.
+	FromSuspense bool
 }
 
 // Applied is what a payment paid for.
@@ -62,63 +66,73 @@ func (s *Service) ReceivePayment(ctx context.Context, pay Payment) (Applied, err
 	}
 	var out Applied
 	err = s.tx(ctx, func(t *txn) error {
-		out = Applied{}
-		g, err := t.groupByCode(pay.Group)
-		if err != nil {
-			return err
-		}
-		p, err := t.personByPhone(e164)
-		if err != nil {
-			return err
-		}
-		m, err := t.member(g, p.ID)
-		if err != nil || m.Status != "active" {
-			return ErrNotMember
-		}
-		if err := t.db.Exec(`SELECT 1 FROM chama_members WHERE id = ? FOR UPDATE`, m.ID).Error; err != nil {
-			return err
-		}
-		var prior struct {
-			ID, GroupID, MemberID, EntryID int64
-			Amount                         decimal.Decimal
-		}
-		if err := t.db.Raw(`SELECT id, group_id, member_id, entry_id, amount FROM chama_payments WHERE receipt = ?`,
-			pay.Receipt).Scan(&prior).Error; err != nil {
-			return err
-		}
-		if prior.ID != 0 {
-			if prior.GroupID != g.ID || prior.MemberID != m.ID || !prior.Amount.Equal(pay.Amount) {
-				return ErrDuplicateReceipt
-			}
-			out = Applied{PaymentID: prior.ID, EntryID: prior.EntryID, Replayed: true}
-			return nil
-		}
-		c, _, err := t.rulesNow(g)
-		if err != nil {
-			return err
-		}
-		if pay.ReceivedAt.IsZero() {
-			pay.ReceivedAt = t.s.now()
-		}
-		switch pay.Purpose {
-		case ForRepayment:
-			out, err = t.applyRepayment(g, c, p, m, pay)
-		default:
-			pay.Purpose = ForContribution
-			out, err = t.applyContribution(g, c, p, m, pay)
-		}
-		if err != nil {
-			return err
-		}
-		return t.moneyIn(g, c, pay)
+		out, err = t.receive(pay, e164)
+		return err
 	})
 	return out, err
 }
 
-// moneyIn is the platform's side of money received for a group: Dr collections / Cr owed
-// to the group, the mirror of the group's Dr cash.
+// receive is ReceivePayment inside a transaction, for a phone already normalised.
+func (t *txn) receive(pay Payment, e164 string) (Applied, error) {
+	var out Applied
+	g, err := t.groupByCode(pay.Group)
+	if err != nil {
+		return out, err
+	}
+	p, err := t.personByPhone(e164)
+	if err != nil {
+		return out, err
+	}
+	m, err := t.member(g, p.ID)
+	if err != nil || m.Status != "active" {
+		return out, ErrNotMember
+	}
+	if err := t.db.Exec(`SELECT 1 FROM chama_members WHERE id = ? FOR UPDATE`, m.ID).Error; err != nil {
+		return out, err
+	}
+	var prior struct {
+		ID, GroupID, MemberID, EntryID int64
+		Amount                         decimal.Decimal
+	}
+	if err := t.db.Raw(`SELECT id, group_id, member_id, entry_id, amount FROM chama_payments WHERE receipt = ?`,
+		pay.Receipt).Scan(&prior).Error; err != nil {
+		return out, err
+	}
+	if prior.ID != 0 {
+		if prior.GroupID != g.ID || prior.MemberID != m.ID || !prior.Amount.Equal(pay.Amount) {
+			return out, ErrDuplicateReceipt
+		}
+		return Applied{PaymentID: prior.ID, EntryID: prior.EntryID, Replayed: true}, nil
+	}
+	c, _, err := t.rulesNow(g)
+	if err != nil {
+		return out, err
+	}
+	if pay.ReceivedAt.IsZero() {
+		pay.ReceivedAt = t.s.now()
+	}
+	switch pay.Purpose {
+	case ForRepayment:
+		out, err = t.applyRepayment(g, c, p, m, pay)
+	default:
+		pay.Purpose = ForContribution
+		out, err = t.applyContribution(g, c, p, m, pay)
+	}
+	if err != nil {
+		return out, err
+	}
+	return out, t.moneyIn(g, c, pay)
+}
+
+// moneyIn is the platform's side of money received for a group: Dr collections (or Dr
+// suspense, for money assigned after it matched nothing) / Cr owed to the group, the
+// mirror of the group's Dr cash.
 func (t *txn) moneyIn(g Group, c rules.Constitution, pay Payment) error {
-	collections, err := t.platformAccount(accountCollections)
+	from, key, kind := accountCollections, "mpesa:"+pay.Receipt+":platform", "mpesa.received"
+	if pay.FromSuspense {
+		from, key, kind = accountSuspense, "mpesa:"+pay.Receipt+":assigned", "mpesa.assigned"
+	}
+	collections, err := t.platformAccount(from)
 	if err != nil {
 		return err
 	}
@@ -127,7 +141,7 @@ func (t *txn) moneyIn(g Group, c rules.Constitution, pay Payment) error {
 		return err
 	}
 	_, err = t.l.Post(t.ctx, ledger.EntryRequest{
-		Key: "mpesa:" + pay.Receipt + ":platform", Book: collections.BookID, Kind: "mpesa.received", Currency: c.Currency,
+		Key: key, Book: collections.BookID, Kind: kind, Currency: c.Currency,
 		Refs: map[string]string{"mpesa_receipt": pay.Receipt, "group": g.Code}, OccurredAt: pay.ReceivedAt,
 		Legs: []ledger.Leg{ledger.Debit(collections.ID, pay.Amount), ledger.Credit(owed.ID, pay.Amount)},
 	})
@@ -266,4 +280,33 @@ func (t *txn) recordPayment(g Group, m Member, pay Payment, subject, entry int64
 		VALUES (?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?) RETURNING id`,
 		g.ID, m.ID, pay.Receipt, pay.Amount, pay.Purpose, subject, pay.ReceivedAt, entry).Scan(&id).Error
 	return id, err
+}
+
+// AssignPayment is an official placing money that matched nothing (it waits in the
+// platform's suspense) with a member of their group, confirmed with their PIN. It is then
+// applied exactly like a payment that had named the member.
+func (s *Service) AssignPayment(ctx context.Context, a Actor, pinCode string, pay Payment) (Applied, error) {
+	if err := s.CheckPIN(ctx, a.Phone, pinCode); err != nil {
+		return Applied{}, err
+	}
+	if !receiptPattern.MatchString(pay.Receipt) {
+		return Applied{}, ErrUnknownReceipt
+	}
+	e164, err := phone.Normalize(pay.Phone)
+	if err != nil {
+		return Applied{}, err
+	}
+	pay.FromSuspense = true
+	var out Applied
+	err = s.tx(ctx, func(t *txn) error {
+		g, p, _, err := t.official(a, pay.Group)
+		if err != nil {
+			return err
+		}
+		if out, err = t.receive(pay, e164); err != nil {
+			return err
+		}
+		return t.audit(g.ID, p.ID, a.Channel, "payment.assigned", out.PaymentID, map[string]any{"receipt": pay.Receipt, "to": e164})
+	})
+	return out, err
 }

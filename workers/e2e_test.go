@@ -374,7 +374,27 @@ func TestPaybillPaymentsWithRightAndWrongReferences(t *testing.T) {
 	}
 	susp, err := w.payments.Suspense(w.ctx)
 	if err != nil || len(susp) != 1 || !susp[0].Amount.Equal(kes("450")) {
-		t.Errorf("suspense = %+v, %v", susp, err)
+		t.Fatalf("suspense = %+v, %v", susp, err)
+	}
+	// The treasurer recognises baraka's payment and assigns it, with her PIN.
+	official := chama.Actor{Phone: w.phones["otieno"], Channel: chama.System}
+	if _, err := AssignSuspense(w.ctx, w.payments, w.groups, official, "0000", susp[0].ID, "UMOJA", w.phones["baraka"], chama.ForContribution); err == nil {
+		t.Error("assigned with a wrong PIN")
+	}
+	if _, err := AssignSuspense(w.ctx, w.payments, w.groups, official, "2580", susp[0].ID, "UMOJA", w.phones["baraka"], chama.ForContribution); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.savings("baraka"); !got.Equal(kes("450")) {
+		t.Errorf("baraka's savings after the assignment %s, want 450", got)
+	}
+	if _, err := AssignSuspense(w.ctx, w.payments, w.groups, official, "2580", susp[0].ID, "UMOJA", w.phones["chebet"], chama.ForContribution); err == nil {
+		t.Error("the same money was assigned twice")
+	}
+	l := ledger.New(w.db)
+	platform, _ := l.BookByCode(w.ctx, "platform")
+	suspense, _ := l.AccountByCode(w.ctx, platform.ID, "suspense")
+	if !suspense.Balance.IsZero() {
+		t.Errorf("suspense holds %s after the assignment", suspense.Balance)
 	}
 	w.verify()
 }

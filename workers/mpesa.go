@@ -164,3 +164,24 @@ func (h mpesaHandlers) sweep(ctx context.Context, _ *asynq.Task) error {
 	}
 	return errors.Join(err, lerr)
 }
+
+// AssignSuspense is an official placing money that waits in suspense (it named no
+// member) with a member of their group: the chama applies it as that member's payment,
+// moving it out of the platform's suspense, and the intent is marked settled. It is what
+// the officials' SMS and USSD commands call.
+func AssignSuspense(ctx context.Context, payments *mpesa.Service, groups *chama.Service, official chama.Actor, pin string,
+	intent int64, group, memberPhone, purpose string) (chama.Applied, error) {
+	in, err := payments.IntentByID(ctx, intent)
+	if err != nil {
+		return chama.Applied{}, err
+	}
+	if in.Status != mpesa.StatusSuspense {
+		return chama.Applied{}, fmt.Errorf("intent %d is %s, not in suspense", in.ID, in.Status)
+	}
+	applied, err := groups.AssignPayment(ctx, official, pin, chama.Payment{Group: group, Phone: memberPhone,
+		Receipt: mpesa.Text(in.Receipt), Amount: in.Amount, Purpose: purpose, ReceivedAt: in.UpdatedAt})
+	if err != nil {
+		return chama.Applied{}, err
+	}
+	return applied, payments.Assigned(ctx, in.ID, "assigned to "+phone.Mask(memberPhone)+" in "+group)
+}
