@@ -132,18 +132,22 @@ func (t *txn) moneyIn(g Group, c rules.Constitution, pay Payment) error {
 	if pay.FromSuspense {
 		from, key, kind = accountSuspense, "mpesa:"+pay.Receipt+":assigned", "mpesa.assigned"
 	}
-	collections, err := t.platformAccount(from)
+	platform, err := t.platformBookID()
 	if err != nil {
 		return err
 	}
-	owed, err := t.platformAccount(owedAccount(g.Code))
+	collections, err := t.accountID(platform, from)
+	if err != nil {
+		return err
+	}
+	owed, err := t.accountID(platform, owedAccount(g.Code))
 	if err != nil {
 		return err
 	}
 	_, err = t.l.Post(t.ctx, ledger.EntryRequest{
-		Key: key, Book: collections.BookID, Kind: kind, Currency: c.Currency,
+		Key: key, Book: platform, Kind: kind, Currency: c.Currency,
 		Refs: map[string]string{"mpesa_receipt": pay.Receipt, "group": g.Code}, OccurredAt: pay.ReceivedAt,
-		Legs: []ledger.Leg{ledger.Debit(collections.ID, pay.Amount), ledger.Credit(owed.ID, pay.Amount)},
+		Legs: []ledger.Leg{ledger.Debit(collections, pay.Amount), ledger.Credit(owed, pay.Amount)},
 	})
 	return err
 }
@@ -188,7 +192,7 @@ func (t *txn) applyContribution(g Group, c rules.Constitution, p Person, m Membe
 		owed[i] = rules.Due{Ref: fmt.Sprint(d.ID), Amount: d.Outstanding}
 	}
 	parts, left := rules.Allocate(pay.Amount, owed)
-	cash, err := t.account(g, accountCash)
+	cash, err := t.accountID(g.BookID, accountCash)
 	if err != nil {
 		return Applied{}, err
 	}
@@ -216,22 +220,22 @@ func (t *txn) applyContribution(g Group, c rules.Constitution, p Person, m Membe
 		if d.Kind != "fine" {
 			out.Dues = out.Dues.Add(parts[i])
 		}
-		acc, err := t.account(g, code)
+		acc, err := t.accountID(g.BookID, code)
 		if err != nil {
 			return Applied{}, err
 		}
-		credits.add(acc.ID, parts[i])
+		credits.add(acc, parts[i])
 	}
-	savings, err := t.account(g, savingsAccount(m.ID))
+	savings, err := t.accountID(g.BookID, savingsAccount(m.ID))
 	if err != nil {
 		return Applied{}, err
 	}
-	credits.add(savings.ID, left)
+	credits.add(savings, left)
 	out.Savings = left
 	e, err := t.l.Post(t.ctx, ledger.EntryRequest{
 		Key: "mpesa:" + pay.Receipt + ":group", Book: g.BookID, Kind: "contribution", Currency: c.Currency,
 		Refs: map[string]string{"mpesa_receipt": pay.Receipt, "member": fmt.Sprint(m.ID)}, OccurredAt: pay.ReceivedAt,
-		Legs: credits.entry(cash.ID),
+		Legs: credits.entry(cash),
 	})
 	if err != nil {
 		return Applied{}, err
@@ -248,7 +252,7 @@ func (t *txn) applyContribution(g Group, c rules.Constitution, p Person, m Membe
 			}
 		}
 	}
-	bal, err := t.l.Balance(t.ctx, savings.ID)
+	bal, err := t.l.Balance(t.ctx, savings)
 	if err != nil {
 		return Applied{}, err
 	}

@@ -2,6 +2,8 @@ package chama
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"log/slog"
 	"time"
 
@@ -18,6 +20,9 @@ type Service struct {
 	payer    Payer
 	notifier Notifier
 	log      *slog.Logger
+	// accounts caches account ids by book and code: an account, once open, keeps its id
+	// for ever, and the payment path would otherwise look each one up every time.
+	accounts sync.Map
 }
 
 // Options are what a Service is built from. Payer and Notifier may be nil: payouts then
@@ -67,6 +72,9 @@ func (s *Service) tx(ctx context.Context, fn func(t *txn) error) error {
 	for _, o := range done.orders {
 		s.dispatch(ctx, o)
 	}
+	for k, id := range done.ids {
+		s.accounts.Store(k, id)
+	}
 	return nil
 }
 
@@ -79,6 +87,7 @@ type txn struct {
 	s       *Service
 	notices []Notice
 	orders  []PayoutOrder
+	ids     map[string]int64 // account ids seen in this transaction, cached once it commits
 }
 
 // notify queues a notice to a person for after the commit.
@@ -103,4 +112,44 @@ const (
 type Actor struct {
 	Phone   string
 	Channel Channel
+}
+
+// accountID is the id of an account, from the cache when it has been seen before.
+// Accounts are never deleted, so a committed id stays right for ever.
+func (t *txn) accountID(book int64, code string) (int64, error) {
+	key := fmt.Sprintf("%d/%s", book, code)
+	if id, ok := t.s.accounts.Load(key); ok {
+		return id.(int64), nil
+	}
+	if id, ok := t.ids[key]; ok {
+		return id, nil
+	}
+	acc, err := t.l.AccountByCode(t.ctx, book, code)
+	if err != nil {
+		return 0, err
+	}
+	t.remember(key, acc.ID)
+	return acc.ID, nil
+}
+
+// platformBookID is the platform book's id, cached likewise.
+func (t *txn) platformBookID() (int64, error) {
+	if id, ok := t.s.accounts.Load("platform"); ok {
+		return id.(int64), nil
+	}
+	b, err := t.l.BookByCode(t.ctx, platformBook)
+	if err != nil {
+		return 0, err
+	}
+	t.remember("platform", b.ID)
+	return b.ID, nil
+}
+
+// remember keeps an id for the cache: only once the transaction has committed, since an
+// account opened in a transaction that rolls back does not exist.
+func (t *txn) remember(key string, id int64) {
+	if t.ids == nil {
+		t.ids = map[string]int64{}
+	}
+	t.ids[key] = id
 }

@@ -96,42 +96,51 @@ func event(tx *gorm.DB, intent int64, from, to, source, detail string) error {
 // columns, and records the change. It reports false, changing nothing, when the intent is
 // no longer in one of from: a second callback or a late poll finds the work done.
 func transition(ctx context.Context, db *gorm.DB, id int64, from []string, to, source, detail string, set map[string]any) (Intent, bool, error) {
+	cols := make([]string, 0, len(set))
+	for c := range set {
+		cols = append(cols, c)
+	}
+	sort.Strings(cols)
+	assign := []string{"status = ?", "updated_at = now()"}
+	args := []any{id, to}
+	for _, c := range cols {
+		assign = append(assign, c+" = ?")
+		args = append(args, set[c])
+	}
+	if len(detail) > 500 {
+		detail = detail[:500]
+	}
+	args = append(args, pqArray(from), source, detail)
+	// One statement: lock the row, move it only from an expected status, record the event.
+	var row struct {
+		Intent
+		Prev *string `gorm:"column:prev"`
+	}
+	err := db.WithContext(ctx).Raw(`WITH old AS (SELECT id, status FROM mpesa_intents WHERE id = ? FOR UPDATE),
+		upd AS (UPDATE mpesa_intents i SET `+strings.Join(assign, ", ")+` FROM old
+			WHERE i.id = old.id AND old.status = ANY(?::text[]) RETURNING i.*, old.status AS prev),
+		ev AS (INSERT INTO mpesa_intent_events (intent_id, from_status, to_status, source, detail)
+			SELECT id, prev, status, ?, ? FROM upd)
+		SELECT * FROM upd`, args...).Scan(&row).Error
+	if err != nil {
+		return Intent{}, false, fmt.Errorf("intent %d → %s: %w", id, to, err)
+	}
+	if row.ID != 0 {
+		return row.Intent, true, nil
+	}
 	var in Intent
-	changed := false
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Raw(`SELECT * FROM mpesa_intents WHERE id = ? FOR UPDATE`, id).Scan(&in).Error; err != nil {
-			return err
-		}
-		if in.ID == 0 {
-			return ErrUnknownIntent
-		}
-		ok := false
-		for _, f := range from {
-			ok = ok || in.Status == f
-		}
-		if !ok {
-			return nil
-		}
-		cols := make([]string, 0, len(set))
-		for c := range set {
-			cols = append(cols, c)
-		}
-		sort.Strings(cols)
-		assign := []string{"status = ?", "updated_at = now()"}
-		args := []any{to}
-		for _, c := range cols {
-			assign = append(assign, c+" = ?")
-			args = append(args, set[c])
-		}
-		args = append(args, id)
-		prev := in.Status
-		if err := tx.Raw(`UPDATE mpesa_intents SET `+strings.Join(assign, ", ")+` WHERE id = ? RETURNING *`, args...).Scan(&in).Error; err != nil {
-			return fmt.Errorf("intent %d %s → %s: %w", id, prev, to, err)
-		}
-		changed = true
-		return event(tx, id, prev, to, source, detail)
-	})
-	return in, changed, err
+	if err := db.WithContext(ctx).Raw(`SELECT * FROM mpesa_intents WHERE id = ?`, id).Scan(&in).Error; err != nil {
+		return Intent{}, false, err
+	}
+	if in.ID == 0 {
+		return Intent{}, false, ErrUnknownIntent
+	}
+	return in, false, nil
+}
+
+// pqArray writes a text array literal for ANY(?).
+func pqArray(xs []string) string {
+	return "{" + strings.Join(xs, ",") + "}"
 }
 
 // intentBy finds an intent by one of its unique ids.

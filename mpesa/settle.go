@@ -90,18 +90,14 @@ func (s *Service) ApplyCallback(ctx context.Context, id int64) (Settlement, erro
 	if err != nil {
 		return Settlement{}, err
 	}
-	if st.Intent.ID != 0 {
-		if err := s.db.WithContext(ctx).Exec(`UPDATE mpesa_callbacks SET intent_id = ? WHERE id = ?`, st.Intent.ID, cb.ID).Error; err != nil {
-			return Settlement{}, err
-		}
-	}
 	return st, nil
 }
 
-// MarkProcessed records what a callback came to, once its settlement is complete.
-func (s *Service) MarkProcessed(ctx context.Context, id int64, outcome string) error {
-	return s.db.WithContext(ctx).Exec(`UPDATE mpesa_callbacks SET processed_at = now(), outcome = ? WHERE id = ? AND processed_at IS NULL`,
-		trimDesc(outcome), id).Error
+// MarkProcessed records what a callback came to, and the intent it concerned (0: none),
+// once its settlement is complete.
+func (s *Service) MarkProcessed(ctx context.Context, id, intent int64, outcome string) error {
+	return s.db.WithContext(ctx).Exec(`UPDATE mpesa_callbacks SET processed_at = now(), outcome = ?, intent_id = COALESCE(NULLIF(?, 0), intent_id)
+		WHERE id = ? AND processed_at IS NULL`, trimDesc(outcome), intent, id).Error
 }
 
 // settlement is the action an intent's status calls for, for intents reached again.

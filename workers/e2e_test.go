@@ -137,7 +137,7 @@ func newE2E(t *testing.T) *e2e {
 		t.Fatal(err)
 	}
 	w.handlers = mpesaHandlers{payments: w.payments, books: w.groups, logger: logger}
-	cfg := serverConfig(logger, 5*time.Second)
+	cfg := ServerConfig(logger, 5*time.Second)
 	cfg.Queues = map[string]int{q: 1}
 	cfg.RetryDelayFunc = func(int, error, *asynq.Task) time.Duration { return 100 * time.Millisecond }
 	srv := asynq.NewServer(opt, cfg)

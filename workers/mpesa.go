@@ -18,7 +18,7 @@ import (
 // Payments is M-Pesa's side of settlement; *mpesa.Service is one.
 type Payments interface {
 	ApplyCallback(ctx context.Context, id int64) (mpesa.Settlement, error)
-	MarkProcessed(ctx context.Context, id int64, outcome string) error
+	MarkProcessed(ctx context.Context, id, intent int64, outcome string) error
 	Settled(ctx context.Context, intent int64, detail string) error
 	ToSuspense(ctx context.Context, intent int64, reason string) error
 	SendPayout(ctx context.Context, intent int64) error
@@ -81,7 +81,7 @@ func (h mpesaHandlers) settleCallback(ctx context.Context, id int64) error {
 	if note != "" {
 		st.Note += "; " + note
 	}
-	return h.payments.MarkProcessed(ctx, id, st.Note)
+	return h.payments.MarkProcessed(ctx, id, st.Intent.ID, st.Note)
 }
 
 // book carries a settlement into the groups' books.

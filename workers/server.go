@@ -22,10 +22,12 @@ const (
 // NewServer builds the Asynq server that runs the handlers. shutdownTimeout is how long
 // Shutdown lets running tasks finish before abandoning them to be retried.
 func NewServer(redisOpt asynq.RedisConnOpt, logger *slog.Logger, shutdownTimeout time.Duration) *asynq.Server {
-	return asynq.NewServer(redisOpt, serverConfig(logger, shutdownTimeout))
+	return asynq.NewServer(redisOpt, ServerConfig(logger, shutdownTimeout))
 }
 
-func serverConfig(logger *slog.Logger, shutdownTimeout time.Duration) asynq.Config {
+// ServerConfig is the configuration NewServer uses: queues, retry policy, logging. Load
+// runs reuse it with a queue of their own.
+func ServerConfig(logger *slog.Logger, shutdownTimeout time.Duration) asynq.Config {
 	return asynq.Config{
 		Concurrency: 10,
 		Queues: map[string]int{
@@ -34,7 +36,13 @@ func serverConfig(logger *slog.Logger, shutdownTimeout time.Duration) asynq.Conf
 			QueueLow:      1,
 		},
 		ShutdownTimeout: shutdownTimeout,
-		RetryDelayFunc:  retryDelay,
+		// An idle server looks for new tasks this often. Asynq's default of a second is
+		// what a money callback would wait before settling whenever the queues had run
+		// dry; 50 ms costs a few cheap Redis calls a second.
+		TaskCheckInterval: 50 * time.Millisecond,
+		// Retries (a callback that beat its request's reply) come back this soon.
+		DelayedTaskCheckInterval: time.Second,
+		RetryDelayFunc:           retryDelay,
 		ErrorHandler:    logTaskError(logger),
 		Logger:          asynqLogger{logger.With("component", "asynq")},
 		// Asynq's Info lines repeat what the process logs itself and advise signals

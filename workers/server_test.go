@@ -57,7 +57,7 @@ func TestServerRunsTasksFromRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := serverConfig(logger, 5*time.Second)
+	cfg := ServerConfig(logger, 5*time.Second)
 	cfg.Queues = map[string]int{q: 1}
 	srv := asynq.NewServer(opt, cfg)
 	if err := srv.Start(mux); err != nil {

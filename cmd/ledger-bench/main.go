@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"os"
@@ -67,11 +66,11 @@ func run(ctx context.Context, o options) error {
 	}
 	benchURL, pgbURL := database.WithName(base, "kikundi_bench"), database.WithName(base, "kikundi_bench_pgbench")
 	for _, name := range []string{"kikundi_bench", "kikundi_bench_pgbench"} {
-		if err := recreate(ctx, base, name); err != nil {
+		if err := database.Recreate(ctx, base, name); err != nil {
 			return err
 		}
 		if !o.keep {
-			defer drop(base, name)
+			defer database.Drop(base, name)
 		}
 	}
 
@@ -208,28 +207,4 @@ func pgbenchTPCB(ctx context.Context, dbURL string, o options) (float64, error) 
 		return 0, fmt.Errorf("pgbench printed no tps:\n%s", out)
 	}
 	return strconv.ParseFloat(string(m[1]), 64)
-}
-
-func recreate(ctx context.Context, base, name string) error {
-	admin, err := sql.Open("pgx", database.WithName(base, "postgres"))
-	if err != nil {
-		return err
-	}
-	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
-		return fmt.Errorf("drop %s: %w", name, err)
-	}
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		return fmt.Errorf("create %s: %w", name, err)
-	}
-	return nil
-}
-
-func drop(base, name string) {
-	admin, err := sql.Open("pgx", database.WithName(base, "postgres"))
-	if err != nil {
-		return
-	}
-	defer admin.Close()
-	_, _ = admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
 }
