@@ -3,8 +3,8 @@ package chama
 import (
 	"context"
 	"fmt"
-	"sync"
 	"log/slog"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"

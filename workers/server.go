@@ -43,8 +43,8 @@ func ServerConfig(logger *slog.Logger, shutdownTimeout time.Duration) asynq.Conf
 		// Retries (a callback that beat its request's reply) come back this soon.
 		DelayedTaskCheckInterval: time.Second,
 		RetryDelayFunc:           retryDelay,
-		ErrorHandler:    logTaskError(logger),
-		Logger:          asynqLogger{logger.With("component", "asynq")},
+		ErrorHandler:             logTaskError(logger),
+		Logger:                   asynqLogger{logger.With("component", "asynq")},
 		// Asynq's Info lines repeat what the process logs itself and advise signals
 		// it does not handle here.
 		LogLevel: asynq.WarnLevel,

@@ -44,7 +44,7 @@ func (o queueOnto) Enqueue(t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo
 // noLedgerUpkeep: chaining and verification are not part of what is measured.
 type noLedgerUpkeep struct{}
 
-func (noLedgerUpkeep) ChainPending(context.Context, int) (int, error)     { return 0, nil }
+func (noLedgerUpkeep) ChainPending(context.Context, int) (int, error)      { return 0, nil }
 func (noLedgerUpkeep) ExpireHolds(context.Context, time.Time) (int, error) { return 0, nil }
 func (noLedgerUpkeep) VerifyAll(context.Context) (bool, string, error)     { return true, "", nil }
 
