@@ -81,13 +81,26 @@ var e2ePeople = []struct {
 
 func listen(t *testing.T, app *fiber.App) string {
 	t.Helper()
+	ln := bind(t)
+	serveOn(t, app, ln)
+	return "http://" + ln.Addr().String()
+}
+
+// bind reserves a loopback address, so the URL is known before the routes are mounted.
+func bind(t *testing.T) net.Listener {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ln
+}
+
+// serveOn starts app on ln once every route is mounted: Fiber builds its routing tree
+// when it starts, and a route added later races the first requests.
+func serveOn(t *testing.T, app *fiber.App, ln net.Listener) {
 	go func() { _ = app.Listener(ln) }()
 	t.Cleanup(func() { _ = app.ShutdownWithTimeout(2 * time.Second) })
-	return "http://" + ln.Addr().String()
 }
 
 func newE2E(t *testing.T) *e2e {
@@ -117,7 +130,8 @@ func newE2E(t *testing.T) *e2e {
 	t.Cleanup(func() { _ = aq.Close() })
 
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	appURL := listen(t, app)
+	ln := bind(t)
+	appURL := "http://" + ln.Addr().String()
 	w.payments, err = mpesa.NewService(mpesa.Options{DB: w.db, Client: client, Queue: queueOnto{aq, q}, Logger: logger,
 		Callbacks: mpesa.CallbacksAt(appURL, e2eToken), Now: w.clock.Now})
 	if err != nil {
@@ -131,6 +145,7 @@ func newE2E(t *testing.T) *e2e {
 		_, err := w.groups.GroupByCode(ctx, code)
 		return err == nil, nil
 	})
+	serveOn(t, app, ln)
 
 	mux, err := NewMux(Deps{Ledger: &fakeLedger{}, Groups: w.groups, Payments: w.payments, Books: w.groups, Logger: logger})
 	if err != nil {
@@ -220,7 +235,15 @@ func (w *e2e) wait(id int64, statuses ...string) mpesa.Intent {
 		}
 		if time.Now().After(deadline) {
 			ev, _ := w.payments.History(w.ctx, id)
-			w.t.Fatalf("intent %d is %s, want %v; history %+v", id, in.Status, statuses, ev)
+			var cbs []struct {
+				ID          int64
+				Kind        string
+				ProcessedAt *time.Time
+				Outcome     string
+				Body        string
+			}
+			w.db.Raw(`SELECT id, kind, processed_at, outcome, convert_from(body, 'UTF8') AS body FROM mpesa_callbacks ORDER BY id`).Scan(&cbs)
+			w.t.Fatalf("intent %d is %s, want %v; history %+v; callbacks %+v", id, in.Status, statuses, ev, cbs)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -493,7 +516,10 @@ func TestAWorkerKilledMidSettlementSettlesOnce(t *testing.T) {
 	w := newE2E(t)
 	in := w.wait(w.collect("chebet", "600").ID, mpesa.StatusSettled)
 	var cb int64
-	w.db.Raw(`SELECT id FROM mpesa_callbacks WHERE intent_id = ? AND kind = 'stk'`, in.ID).Scan(&cb)
+	for i := 0; cb == 0 && i < 500; i++ { // marked processed just after the intent settles
+		w.db.Raw(`SELECT id FROM mpesa_callbacks WHERE intent_id = ? AND kind = 'stk' AND processed_at IS NOT NULL`, in.ID).Scan(&cb)
+		time.Sleep(10 * time.Millisecond)
+	}
 	// As if the worker died after the books but before marking the callback processed,
 	// and the task ran again, twice at once.
 	w.db.Exec(`UPDATE mpesa_callbacks SET processed_at = NULL WHERE id = ?`, cb)
