@@ -22,6 +22,7 @@ import (
 	"github.com/kikundi/kikundi/internal/httpserver"
 	"github.com/kikundi/kikundi/ledger"
 	"github.com/kikundi/kikundi/mpesa"
+	"github.com/kikundi/kikundi/mpesa/reconcile"
 	"github.com/kikundi/kikundi/mpesa/sim"
 )
 
@@ -283,6 +284,25 @@ func (w *e2e) verify() {
 	rep, err := l.Verify(w.ctx)
 	if err != nil || !rep.OK {
 		w.t.Fatalf("ledger verify: %v %+v", err, rep)
+	}
+	// The simulator's organisation statement against the books: zero differences.
+	resp, err := http.Get(w.simURL + "/simulator/statement.csv")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	run, err := reconcile.Load(w.ctx, w.db, resp.Body, "simulator", nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	rec, err := reconcile.Match(w.ctx, w.db, run)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if !rec.Clean() {
+		var b bytes.Buffer
+		rec.WriteText(&b)
+		w.t.Fatalf("the statement does not reconcile:\n%s", b.String())
 	}
 }
 
