@@ -33,8 +33,46 @@ type Books interface {
 	PayoutFailed(ctx context.Context, id int64, reason string) error
 }
 
-// TypeMpesaSweep polls overdue intents and settles callbacks whose task was lost.
-const TypeMpesaSweep = "mpesa:sweep"
+// Periodic M-Pesa tasks.
+const (
+	TypeMpesaSweep     = "mpesa:sweep"     // poll overdue intents, settle callbacks whose task was lost
+	TypeMpesaReconcile = "mpesa:reconcile" // the nightly statement reconciliation
+)
+
+// Reconciler matches the organisation's M-Pesa statement against the books.
+type Reconciler interface {
+	// Reconcile reports whether the statement and the books agree, with a readable
+	// report; err means it could not run.
+	Reconcile(ctx context.Context) (clean bool, report string, err error)
+}
+
+// NewMpesaReconcileTask reconciles the day's statement. A run that could not happen is
+// retried a few times; differences are an operator's business, not a retry's.
+func NewMpesaReconcileTask() *asynq.Task {
+	return asynq.NewTask(TypeMpesaReconcile, nil,
+		asynq.Queue(QueueLow), asynq.Timeout(time.Hour), asynq.Unique(2*time.Hour), asynq.MaxRetry(3))
+}
+
+type reconcileHandler struct {
+	r      Reconciler
+	logger *slog.Logger
+}
+
+func (h reconcileHandler) reconcile(ctx context.Context, _ *asynq.Task) error {
+	if h.r == nil {
+		return nil // no statement source configured (KIKUNDI_STATEMENT_URL)
+	}
+	clean, report, err := h.r.Reconcile(ctx)
+	if err != nil {
+		return fmt.Errorf("reconcile statement: %w", err)
+	}
+	if !clean {
+		h.logger.ErrorContext(ctx, "M-Pesa statement and books differ: an operator must look", "report", report)
+		return nil
+	}
+	h.logger.InfoContext(ctx, "M-Pesa statement reconciled", "report", report)
+	return nil
+}
 
 // NewMpesaSweepTask is the periodic safety net under the callbacks.
 func NewMpesaSweepTask() *asynq.Task {

@@ -39,7 +39,8 @@ var periodic = []struct {
 	{"@every 15m", NewChamaSweepTask},                          // dues, fines, interest, recoveries: all idempotent
 	{"@every 1m", NewChamaExpireApprovalsTask},
 	{"@every 1m", NewChamaDispatchPayoutsTask},
-	{"@every 15s", NewMpesaSweepTask}, // poll overdue intents, settle callbacks whose task was lost
+	{"@every 15s", NewMpesaSweepTask},                           // poll overdue intents, settle callbacks whose task was lost
+	{"CRON_TZ=Africa/Nairobi 0 3 * * *", NewMpesaReconcileTask}, // yesterday's statement, after the ledger check
 }
 
 // Schedule registers all periodic work with s.

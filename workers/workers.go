@@ -43,7 +43,9 @@ type Deps struct {
 	// the M-Pesa tasks do nothing.
 	Payments Payments
 	Books    Books
-	Logger   *slog.Logger
+	// Reconciler runs the nightly statement reconciliation; nil: none configured.
+	Reconciler Reconciler
+	Logger     *slog.Logger
 }
 
 // NewMux routes every task type to its handler.
@@ -66,6 +68,7 @@ func NewMux(d Deps) (*asynq.ServeMux, error) {
 	mux.HandleFunc(TypeChamaSweep, c.sweep)
 	mux.HandleFunc(TypeChamaExpireApprovals, c.expireApprovals)
 	mux.HandleFunc(TypeChamaDispatchPayouts, c.dispatchPayouts)
+	mux.HandleFunc(TypeMpesaReconcile, reconcileHandler{r: d.Reconciler, logger: d.Logger}.reconcile)
 	if d.Payments == nil {
 		idle := func(context.Context, *asynq.Task) error { return nil }
 		mux.HandleFunc(TypeMpesaSweep, idle)

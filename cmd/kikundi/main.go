@@ -50,6 +50,7 @@ func commands() []command {
 		{"ledger", "verify [--json]", "check every ledger invariant (exit 0 all hold, 1 broken, 2 could not run)", runLedger},
 		{"simulate", "daraja [--addr HOST:PORT]", "run the M-Pesa Daraja simulator alone", runSimulate},
 		{"reconcile", "statement [--json] FILE", "match an M-Pesa organisation statement (CSV) against the books (exit 0 clean, 1 differences, 2 could not run)", runReconcile},
+		{"tasks", "failed|retry ID|retry-all", "list background tasks that exhausted their retries, or run them again", runTasks},
 		{"help", "", "show this list", nil},
 	}
 }

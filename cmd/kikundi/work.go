@@ -55,6 +55,9 @@ func startWorkers(cfg config.Config, db *gorm.DB, d *domain, logger *slog.Logger
 	if d.payments != nil {
 		deps.Payments = d.payments
 	}
+	if cfg.StatementURL != "" {
+		deps.Reconciler = statementReconciler{db: db, url: cfg.StatementURL}
+	}
 	mux, err := workers.NewMux(deps)
 	if err != nil {
 		return nil, err

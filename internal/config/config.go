@@ -52,6 +52,10 @@ type Config struct {
 	DarajaInitiatorPassword string
 	DarajaCertFile          string
 	SimAddr                 string
+	// StatementURL is where the nightly reconciliation fetches the organisation's M-Pesa
+	// statement (CSV). Unset: no nightly run; `kikundi reconcile statement FILE` still
+	// works. kikundi dev points it at the simulator.
+	StatementURL string
 
 	SMSProvider string
 	ATBaseURL   string
@@ -122,6 +126,7 @@ func (c *Config) Dev() {
 	fill(&c.DarajaPasskey, "sim-passkey")
 	fill(&c.DarajaInitiator, "sim-initiator")
 	fill(&c.DarajaInitiatorPassword, "sim-initiator-password")
+	fill(&c.StatementURL, "http://"+c.SimAddr+"/simulator/statement.csv")
 }
 
 // Validate checks what role needs. Only long-running roles need anything beyond the

@@ -35,6 +35,7 @@ func (c *Config) fields() []stringField {
 		{"KIKUNDI_DARAJA_INITIATOR_PASSWORD", &c.DarajaInitiatorPassword, secret},
 		{"KIKUNDI_DARAJA_CERT_FILE", &c.DarajaCertFile, plain},
 		{"KIKUNDI_SIM_ADDR", &c.SimAddr, plain},
+		{"KIKUNDI_STATEMENT_URL", &c.StatementURL, link},
 		{"KIKUNDI_SMS_PROVIDER", &c.SMSProvider, plain},
 		{"KIKUNDI_AT_BASE_URL", &c.ATBaseURL, link},
 		{"KIKUNDI_AT_USERNAME", &c.ATUsername, plain},
