@@ -15,7 +15,9 @@ type fakeReconciler struct {
 	err    error
 }
 
-func (f fakeReconciler) Reconcile(context.Context) (bool, string, error) { return f.clean, f.report, f.err }
+func (f fakeReconciler) Reconcile(context.Context) (bool, string, error) {
+	return f.clean, f.report, f.err
+}
 
 func TestNightlyReconciliationReportsDifferencesAndRetriesFailures(t *testing.T) {
 	var logs bytes.Buffer
