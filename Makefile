@@ -15,13 +15,15 @@ SERVICES := bash internal/devenv/services.sh
 # already on PATH wins.
 PG_BIN := $(lastword $(sort $(wildcard /usr/lib/postgresql/*/bin)))
 
-.PHONY: help services run test bench-ledger build vet fmt clean go-check
+.PHONY: help services run test bench-ledger bench-e2e bench-reconcile build vet fmt clean go-check
 
 help:
 	@echo 'make run           set up Postgres and Redis (install, start, role, database), then kikundi dev (ARGS=--fresh resets it)'
 	@echo 'make test          the same set-up, then every test (go test ./...)'
 	@echo 'make services      only the Postgres and Redis set-up (internal/devenv/services.sh)'
 	@echo 'make bench-ledger  the set-up plus pgbench, then the ledger benchmark (cmd/ledger-bench)'
+	@echo 'make bench-e2e     contributions end to end through the Daraja simulator (cmd/e2e-bench)'
+	@echo 'make bench-reconcile  load and match a 1,000,000-line M-Pesa statement (mpesa/reconcile)'
 	@echo 'make build         build bin/kikundi'
 	@echo 'make vet           go vet ./...'
 	@echo 'make fmt           list Go files that gofmt would change; fails if there are any'
@@ -44,6 +46,14 @@ test: go-check services
 bench-ledger: go-check
 	@$(SERVICES) --bench
 	PATH="$$PATH$(if $(PG_BIN),:$(PG_BIN))" go run ./cmd/ledger-bench
+
+# 4,000 contributions at 330 a second: the CONTRACT line's throughput and its latency
+# come from one run at the target rate (unpaced, `-rate 0`, measures the ceiling).
+bench-e2e: go-check services
+	go run ./cmd/e2e-bench -n 4000 -rate 330
+
+bench-reconcile: go-check services
+	go test -run='^$$' -bench=ReconcileMillion -benchtime=1x ./mpesa/reconcile/
 
 build: go-check
 	go build -o bin/kikundi ./cmd/kikundi

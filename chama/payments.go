@@ -2,8 +2,10 @@ package chama
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -75,19 +77,8 @@ func (s *Service) ReceivePayment(ctx context.Context, pay Payment) (Applied, err
 // receive is ReceivePayment inside a transaction, for a phone already normalised.
 func (t *txn) receive(pay Payment, e164 string) (Applied, error) {
 	var out Applied
-	g, err := t.groupByCode(pay.Group)
+	g, p, m, err := t.payer(pay.Group, e164)
 	if err != nil {
-		return out, err
-	}
-	p, err := t.personByPhone(e164)
-	if err != nil {
-		return out, err
-	}
-	m, err := t.member(g, p.ID)
-	if err != nil || m.Status != "active" {
-		return out, ErrNotMember
-	}
-	if err := t.db.Exec(`SELECT 1 FROM chama_members WHERE id = ? FOR UPDATE`, m.ID).Error; err != nil {
 		return out, err
 	}
 	var prior struct {
@@ -122,6 +113,40 @@ func (t *txn) receive(pay Payment, e164 string) (Applied, error) {
 		return out, err
 	}
 	return out, t.moneyIn(g, c, pay)
+}
+
+// payer finds the group, the person and their active membership in one query, locking
+// the membership: payments for one member are applied one after the other.
+func (t *txn) payer(code, e164 string) (Group, Person, Member, error) {
+	var row struct {
+		G Group  `gorm:"embedded;embeddedPrefix:g_"`
+		P Person `gorm:"embedded;embeddedPrefix:p_"`
+		M Member `gorm:"embedded;embeddedPrefix:m_"`
+	}
+	code = strings.ToUpper(strings.TrimSpace(code))
+	err := t.db.Raw(`WITH locked AS (SELECT m.* FROM chama_members m
+			JOIN chama_groups g ON g.id = m.group_id AND g.code = @code
+			JOIN chama_people p ON p.id = m.person_id AND p.phone = @phone FOR UPDATE OF m)
+		SELECT g.id AS g_id, g.code AS g_code, g.name AS g_name, g.book_id AS g_book_id, g.cycle AS g_cycle,
+			g.cycle_start AS g_cycle_start, g.created_by AS g_created_by, g.created_at AS g_created_at,
+			p.id AS p_id, p.phone AS p_phone, p.name AS p_name, p.lang AS p_lang, p.created_at AS p_created_at,
+			m.id AS m_id, m.group_id AS m_group_id, m.person_id AS m_person_id, m.role AS m_role, m.status AS m_status,
+			m.joined_at AS m_joined_at
+		FROM chama_groups g
+		LEFT JOIN chama_people p ON p.phone = @phone
+		LEFT JOIN locked m ON m.group_id = g.id AND m.person_id = p.id
+		WHERE g.code = @code`, sql.Named("code", code), sql.Named("phone", e164)).Scan(&row).Error
+	switch {
+	case err != nil:
+		return Group{}, Person{}, Member{}, err
+	case row.G.ID == 0:
+		return Group{}, Person{}, Member{}, ErrUnknownGroup
+	case row.P.ID == 0:
+		return Group{}, Person{}, Member{}, ErrUnknownPerson
+	case row.M.ID == 0 || row.M.Status != "active":
+		return Group{}, Person{}, Member{}, ErrNotMember
+	}
+	return row.G, row.P, row.M, nil
 }
 
 // moneyIn is the platform's side of money received for a group: Dr collections (or Dr

@@ -71,16 +71,14 @@ var ErrUnknownIntent = errors.New("mpesa: no payment intent with this id")
 
 // insertIntent commits a new intent.
 func insertIntent(ctx context.Context, db *gorm.DB, in Intent, source, detail string) (Intent, error) {
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Raw(`INSERT INTO mpesa_intents (kind, status, group_code, phone, amount, purpose, subject_id, account_ref,
-			originator_conversation_id, receipt, next_poll_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-			in.Kind, in.Status, in.GroupCode, in.Phone, in.Amount, in.Purpose, in.SubjectID, in.AccountRef,
-			in.OriginatorConversationID, in.Receipt, in.NextPollAt).Scan(&in).Error; err != nil {
-			return err
-		}
-		return event(tx, in.ID, "", in.Status, source, detail)
-	})
+	// One statement, so one commit: the intent and its first event.
+	err := db.WithContext(ctx).Raw(`WITH ins AS (INSERT INTO mpesa_intents (kind, status, group_code, phone, amount, purpose,
+			subject_id, account_ref, originator_conversation_id, receipt, next_poll_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *),
+		ev AS (INSERT INTO mpesa_intent_events (intent_id, to_status, source, detail) SELECT id, status, ?, ? FROM ins)
+		SELECT * FROM ins`,
+		in.Kind, in.Status, in.GroupCode, in.Phone, in.Amount, in.Purpose, in.SubjectID, in.AccountRef,
+		in.OriginatorConversationID, in.Receipt, in.NextPollAt, source, detail).Scan(&in).Error
 	return in, err
 }
 

@@ -258,10 +258,16 @@ func (s *Service) applyStatusResult(ctx context.Context, cb storedCallback) (Set
 	return Settlement{Intent: in, Note: "status " + status}, nil
 }
 
-// Settled records that the books hold a succeeded intent's money.
-func (s *Service) Settled(ctx context.Context, intent int64, detail string) error {
-	_, _, err := transition(ctx, s.db, intent, []string{StatusSucceeded}, StatusSettled, "settle", detail, nil)
-	return err
+// Settled records that the books hold a succeeded intent's money and, when callback is
+// not 0, that the callback which brought it is processed: one statement, one commit.
+func (s *Service) Settled(ctx context.Context, intent, callback int64, detail string) error {
+	detail = trimDesc(detail)
+	return s.db.WithContext(ctx).Exec(`WITH upd AS (UPDATE mpesa_intents SET status = 'settled', updated_at = now()
+			WHERE id = ? AND status = 'succeeded' RETURNING id),
+		ev AS (INSERT INTO mpesa_intent_events (intent_id, from_status, to_status, source, detail)
+			SELECT id, 'succeeded', 'settled', 'settle', ? FROM upd)
+		UPDATE mpesa_callbacks SET processed_at = now(), outcome = ?, intent_id = ?
+		WHERE id = ? AND processed_at IS NULL`, intent, detail, detail, intent, callback).Error
 }
 
 // ToSuspense books money that matched no group or member: Dr M-Pesa collections / Cr

@@ -19,7 +19,7 @@ import (
 type Payments interface {
 	ApplyCallback(ctx context.Context, id int64) (mpesa.Settlement, error)
 	MarkProcessed(ctx context.Context, id, intent int64, outcome string) error
-	Settled(ctx context.Context, intent int64, detail string) error
+	Settled(ctx context.Context, intent, callback int64, detail string) error
 	ToSuspense(ctx context.Context, intent int64, reason string) error
 	SendPayout(ctx context.Context, intent int64) error
 	Poll(ctx context.Context, limit int) (mpesa.Polled, error)
@@ -112,9 +112,12 @@ func (h mpesaHandlers) settleCallback(ctx context.Context, id int64) error {
 	if err != nil {
 		return fmt.Errorf("callback %d: %w", id, err)
 	}
-	note, err := h.book(ctx, st)
+	note, done, err := h.book(ctx, id, st)
 	if err != nil {
 		return fmt.Errorf("callback %d: %w", id, err)
+	}
+	if done { // the settlement marked the callback processed with it
+		return nil
 	}
 	if note != "" {
 		st.Note += "; " + note
@@ -122,34 +125,36 @@ func (h mpesaHandlers) settleCallback(ctx context.Context, id int64) error {
 	return h.payments.MarkProcessed(ctx, id, st.Intent.ID, st.Note)
 }
 
-// book carries a settlement into the groups' books.
-func (h mpesaHandlers) book(ctx context.Context, st mpesa.Settlement) (string, error) {
+// book carries a settlement into the groups' books. done reports that the callback was
+// marked processed along with the intent's settlement.
+func (h mpesaHandlers) book(ctx context.Context, callback int64, st mpesa.Settlement) (note string, done bool, err error) {
 	in := st.Intent
 	switch st.Action {
 	case mpesa.Collected:
-		return h.collect(ctx, in)
+		return h.collect(ctx, callback, st)
 	case mpesa.PayoutPaid:
 		if in.SubjectID == nil {
-			return "", nil
+			return "", false, nil
 		}
 		if err := h.books.PayoutPaid(ctx, *in.SubjectID, mpesa.Text(in.Receipt)); err != nil {
-			return "", err
+			return "", false, err
 		}
-		return "payout posted", h.payments.Settled(ctx, in.ID, "payout posted")
+		return "payout posted", true, h.payments.Settled(ctx, in.ID, callback, st.Note+"; payout posted")
 	case mpesa.PayoutFailed:
 		if in.SubjectID == nil {
-			return "", nil
+			return "", false, nil
 		}
-		return "payout hold voided", h.books.PayoutFailed(ctx, *in.SubjectID, in.ResultDesc)
+		return "payout hold voided", false, h.books.PayoutFailed(ctx, *in.SubjectID, in.ResultDesc)
 	}
-	return "", nil
+	return "", false, nil
 }
 
 // collect applies money in to its group, or books it in suspense when it names no group
 // or member the books know: listed for an official, never dropped.
-func (h mpesaHandlers) collect(ctx context.Context, in mpesa.Intent) (string, error) {
+func (h mpesaHandlers) collect(ctx context.Context, callback int64, st mpesa.Settlement) (string, bool, error) {
+	in := st.Intent
 	if in.GroupCode == nil || in.Phone == nil {
-		return "suspense", h.payments.ToSuspense(ctx, in.ID, "account reference names no member: "+mpesa.Text(in.AccountRef))
+		return "suspense", false, h.payments.ToSuspense(ctx, in.ID, "account reference names no member: "+mpesa.Text(in.AccountRef))
 	}
 	pay := chama.Payment{Group: *in.GroupCode, Phone: *in.Phone, Receipt: mpesa.Text(in.Receipt), Amount: in.Amount,
 		Purpose: in.Purpose, ReceivedAt: in.UpdatedAt}
@@ -160,11 +165,11 @@ func (h mpesaHandlers) collect(ctx context.Context, in mpesa.Intent) (string, er
 	switch {
 	case err == nil:
 		note := fmt.Sprintf("applied: fines %s, dues %s, loan %s, saved %s", applied.Fines, applied.Dues, applied.Loan, applied.Savings)
-		return note, h.payments.Settled(ctx, in.ID, note)
+		return note, true, h.payments.Settled(ctx, in.ID, callback, st.Note+"; "+note)
 	case unmatched(err):
-		return "suspense", h.payments.ToSuspense(ctx, in.ID, err.Error())
+		return "suspense", false, h.payments.ToSuspense(ctx, in.ID, err.Error())
 	}
-	return "", err
+	return "", false, err
 }
 
 // unmatched is money the books cannot place: it goes to suspense rather than being
