@@ -64,6 +64,7 @@ type e2e struct {
 	clock    *e2eClock
 	sim      *sim.Sim
 	simURL   string
+	appURL   string
 	groups   *chama.Service
 	payments *mpesa.Service
 	handlers mpesaHandlers
@@ -133,6 +134,7 @@ func newE2E(t *testing.T) *e2e {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	ln := bind(t)
 	appURL := "http://" + ln.Addr().String()
+	w.appURL = appURL
 	w.payments, err = mpesa.NewService(mpesa.Options{DB: w.db, Client: client, Queue: queueOnto{aq, q}, Logger: logger,
 		Callbacks: mpesa.CallbacksAt(appURL, e2eToken), Now: w.clock.Now})
 	if err != nil {
@@ -554,6 +556,46 @@ func TestAWorkerKilledMidSettlementSettlesOnce(t *testing.T) {
 	wg.Wait()
 	if got := w.savings("chebet"); !got.Equal(kes("600")) {
 		t.Errorf("savings %s after settling again, want 600", got)
+	}
+	w.verify()
+}
+
+func TestHostileAndMalformedCallbacksAreKeptNeverPosted(t *testing.T) {
+	t.Parallel()
+	w := newE2E(t)
+	post := func(path, token, body string) int {
+		req, _ := http.NewRequest(http.MethodPost, w.appURL+path+"?token="+token, bytes.NewBufferString(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("/hooks/daraja/stk", "wrong", `{}`); code != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d, want 401", code)
+	}
+	// Garbage, a success for a push nobody made, and a result for an unknown payout: each
+	// is acknowledged, stored as it came, and moves no money.
+	bodies := map[string]string{
+		"/hooks/daraja/stk":        `{"Body":{"stkCallback":{"CheckoutRequestID":`,
+		"/hooks/daraja/b2c/result": `{"Result":{"ResultType":0,"ResultCode":0,"OriginatorConversationID":"forged","TransactionID":"FAKE000001"}}`,
+	}
+	for path, body := range bodies {
+		if code := post(path, e2eToken, body); code != http.StatusOK {
+			t.Errorf("%s: %d, want 200", path, code)
+		}
+	}
+	var stored int64
+	w.db.Raw(`SELECT count(*) FROM mpesa_callbacks`).Scan(&stored)
+	if stored != 2 {
+		t.Errorf("%d callbacks stored, want 2", stored)
+	}
+	var entries int64
+	w.db.Raw(`SELECT count(*) FROM ledger_entries`).Scan(&entries)
+	if entries != 0 {
+		t.Errorf("%d ledger entries after forged callbacks", entries)
 	}
 	w.verify()
 }
