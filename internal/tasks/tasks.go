@@ -34,20 +34,20 @@ type ID struct {
 	ID int64 `json:"id"`
 }
 
-// NewMpesaSettleTask settles one stored callback. The task id is derived from the
-// callback's, so a callback is enqueued once however often it is asked for; the database
-// is what keeps its money from moving twice.
+// NewMpesaSettleTask settles one stored callback. It carries no Asynq task id: row ids
+// start again in a restored or recreated database while Redis remembers old task ids,
+// and a clash would silently drop the new task. The database is what keeps money from
+// moving twice, so a task run twice is harmless.
 func NewMpesaSettleTask(callback int64) *asynq.Task {
 	return asynq.NewTask(TypeMpesaSettle, payload(callback), asynq.Queue(QueueCritical),
-		asynq.TaskID(fmt.Sprintf("mpesa-callback-%d", callback)), asynq.MaxRetry(12), asynq.Timeout(time.Minute),
-		asynq.Retention(time.Hour))
+		asynq.MaxRetry(12), asynq.Timeout(time.Minute))
 }
 
-// NewMpesaSendTask sends one committed B2C intent.
+// NewMpesaSendTask sends one committed B2C intent (sent only while the intent is new, and
+// under an OriginatorConversationID M-Pesa will not pay twice).
 func NewMpesaSendTask(intent int64) *asynq.Task {
 	return asynq.NewTask(TypeMpesaSend, payload(intent), asynq.Queue(QueueCritical),
-		asynq.TaskID(fmt.Sprintf("mpesa-b2c-%d", intent)), asynq.MaxRetry(5), asynq.Timeout(time.Minute),
-		asynq.Retention(time.Hour))
+		asynq.MaxRetry(5), asynq.Timeout(time.Minute))
 }
 
 func payload(id int64) []byte {
