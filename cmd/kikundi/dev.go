@@ -41,7 +41,7 @@ func runDev(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	logger.Info("dev database migrated")
-	if err := seedDemo(ctx, st.db, e.stdout); err != nil {
+	if err := seedDemo(ctx, st.db); err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	}
 
@@ -69,6 +69,10 @@ func runDev(ctx context.Context, e env, args []string) error {
 	// The simulator calls back the server that is now listening, for paybill payments too.
 	if err := d.payments.RegisterC2B(ctx); err != nil {
 		logger.Warn("register C2B URLs with the simulator", "error", err)
+	}
+	payDemoContributions(ctx, st.db, simHTTP.addr, logger)
+	if err := printDemo(ctx, st.db, e.stdout); err != nil {
+		logger.Warn("print the demo group", "error", err)
 	}
 	printDevBanner(e.stdout, cfg, h.addr, simHTTP.addr)
 
