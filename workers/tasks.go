@@ -4,13 +4,16 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/kikundi/kikundi/internal/tasks"
 )
 
 // Queues, by how soon their work matters. The server gives them 6:3:1 of its attention.
+// They are named in internal/tasks, where packages other than this one enqueue.
 const (
-	QueueCritical = "critical"
-	QueueDefault  = "default"
-	QueueLow      = "low"
+	QueueCritical = tasks.QueueCritical
+	QueueDefault  = tasks.QueueDefault
+	QueueLow      = tasks.QueueLow
 )
 
 // Task types, named domain:action.
