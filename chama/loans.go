@@ -69,7 +69,7 @@ func (s *Service) RequestLoan(ctx context.Context, a Actor, code string, amount 
 	if !amount.IsPositive() || !amount.Equal(amount.Round(2)) {
 		return Loan{}, rules.Disclosure{}, ErrInvalidAmount
 	}
-	if amount.LessThan(minPayout) || amount.GreaterThan(maxPayout) {
+	if !mpesaAmount(amount) {
 		return Loan{}, rules.Disclosure{}, ErrMpesaLimit
 	}
 	var loan Loan

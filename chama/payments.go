@@ -77,6 +77,15 @@ func (s *Service) ReceivePayment(ctx context.Context, pay Payment) (Applied, err
 // receive is ReceivePayment inside a transaction, for a phone already normalised.
 func (t *txn) receive(pay Payment, e164 string) (Applied, error) {
 	var out Applied
+	// A receipt seen before is answered from what was recorded, before anything about the
+	// payer is looked up: a member who has since left must not turn a retried settlement
+	// into a refusal (and the money into suspense a second time).
+	if prior, ok, err := t.priorPayment(pay.Receipt); err != nil || ok {
+		if err == nil && (!strings.EqualFold(prior.Code, pay.Group) || prior.Phone != e164 || !prior.Amount.Equal(pay.Amount)) {
+			err = ErrDuplicateReceipt
+		}
+		return Applied{PaymentID: prior.ID, EntryID: prior.EntryID, Replayed: true}, err
+	}
 	g, p, m, err := t.payer(pay.Group, e164)
 	if err != nil {
 		return out, err
@@ -113,6 +122,21 @@ func (t *txn) receive(pay Payment, e164 string) (Applied, error) {
 		return out, err
 	}
 	return out, t.moneyIn(g, c, pay)
+}
+
+type priorPayment struct {
+	ID, EntryID int64
+	Amount      decimal.Decimal
+	Code, Phone string
+}
+
+// priorPayment finds a payment already applied under a receipt.
+func (t *txn) priorPayment(receipt string) (priorPayment, bool, error) {
+	var p priorPayment
+	err := t.db.Raw(`SELECT py.id, py.entry_id, py.amount, g.code, pe.phone FROM chama_payments py
+		JOIN chama_groups g ON g.id = py.group_id JOIN chama_members m ON m.id = py.member_id
+		JOIN chama_people pe ON pe.id = m.person_id WHERE py.receipt = ?`, receipt).Scan(&p).Error
+	return p, p.ID != 0, err
 }
 
 // payer finds the group, the person and their active membership in one query, locking

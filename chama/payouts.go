@@ -48,6 +48,12 @@ type Payout struct {
 	CreatedAt time.Time       `gorm:"column:created_at"`
 }
 
+// mpesaAmount reports whether M-Pesa can pay amount in one B2C: whole shillings, 10 to
+// 250,000.
+func mpesaAmount(d decimal.Decimal) bool {
+	return d.Equal(d.Truncate(0)) && !d.LessThan(minPayout) && !d.GreaterThan(maxPayout)
+}
+
 // payout holds amount on the group's cash (and on the account it will be paid from, when
 // paying reduces it) for the eventual Dr from / Cr cash, records the payout, and queues
 // the B2C order for after the commit.
@@ -56,9 +62,10 @@ func (t *txn) payout(g Group, member int64, purpose string, subject int64, amoun
 }
 
 // payoutInParts pays a sum that may exceed M-Pesa's 250,000 per transaction as several
-// payouts of at most that much, in order. Less than M-Pesa's minimum of 10 is not sent:
-// it stays where it is (the member's savings) and the caller says so.
+// payouts of at most that much, in order. Cents, and less than M-Pesa's minimum of 10,
+// are not sent: they stay where they are (the member's savings).
 func (t *txn) payoutInParts(g Group, member int64, purpose string, subject int64, amount decimal.Decimal, from string) error {
+	amount = amount.Truncate(0) // B2C pays whole shillings; cents stay in the account
 	for part := 1; amount.GreaterThanOrEqual(minPayout); part++ {
 		chunk := decimalMin(amount, maxPayout)
 		if rest := amount.Sub(chunk); rest.IsPositive() && rest.LessThan(minPayout) {
@@ -73,7 +80,7 @@ func (t *txn) payoutInParts(g Group, member int64, purpose string, subject int64
 }
 
 func (t *txn) payoutPart(g Group, member int64, purpose string, subject int64, part int, amount decimal.Decimal, from string) (Payout, error) {
-	if amount.LessThan(minPayout) || amount.GreaterThan(maxPayout) {
+	if !mpesaAmount(amount) {
 		return Payout{}, ErrMpesaLimit
 	}
 	c, _, err := t.rulesNow(g)
@@ -305,7 +312,7 @@ func (s *Service) Withdraw(ctx context.Context, a Actor, code string, amount dec
 	if !amount.IsPositive() || !amount.Equal(amount.Round(2)) {
 		return Approval{}, ErrInvalidAmount
 	}
-	if amount.LessThan(minPayout) || amount.GreaterThan(maxPayout) {
+	if !mpesaAmount(amount) {
 		return Approval{}, ErrMpesaLimit
 	}
 	var ap Approval

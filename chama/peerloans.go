@@ -27,7 +27,7 @@ func (s *Service) OfferPeerLoan(ctx context.Context, a Actor, code, borrowerPhon
 	if !amount.IsPositive() || !amount.Equal(amount.Round(2)) {
 		return Loan{}, rules.Disclosure{}, ErrInvalidAmount
 	}
-	if amount.LessThan(minPayout) || amount.GreaterThan(maxPayout) {
+	if !mpesaAmount(amount) {
 		return Loan{}, rules.Disclosure{}, ErrMpesaLimit
 	}
 	if err := s.CheckPIN(ctx, a.Phone, pinCode); err != nil {

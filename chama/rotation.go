@@ -213,7 +213,7 @@ func (t *txn) approveShortPot(ap Approval) error {
 
 // RequestWelfare asks the officials to grant a member money from the welfare fund.
 func (s *Service) RequestWelfare(ctx context.Context, a Actor, code, rawPhone string, amount decimal.Decimal, reason string) (Approval, error) {
-	if amount.LessThan(minPayout) || amount.GreaterThan(maxPayout) || !amount.Equal(amount.Round(2)) {
+	if !mpesaAmount(amount) {
 		return Approval{}, ErrMpesaLimit
 	}
 	var ap Approval

@@ -152,3 +152,21 @@ func (s *Service) GroupStatement(ctx context.Context, a Actor, code string) (Gro
 	})
 	return gp, err
 }
+
+// Due is what a member should pay now: every contribution, welfare, fee and fine raised
+// and not yet paid. The USSD contribute screen offers it as the default amount.
+func (s *Service) Due(ctx context.Context, a Actor, code string) (decimal.Decimal, error) {
+	total := decimal.Zero
+	err := s.tx(ctx, func(t *txn) error {
+		_, _, m, err := t.activeMember(a, code)
+		if err != nil {
+			return err
+		}
+		dues, err := t.openDues(m.ID)
+		for _, d := range dues {
+			total = total.Add(d.Outstanding)
+		}
+		return err
+	})
+	return total, err
+}

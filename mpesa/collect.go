@@ -2,6 +2,7 @@ package mpesa
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,14 +56,23 @@ func (s *Service) Collect(ctx context.Context, c Collection) (Intent, error) {
 		desc = "Rejesho"
 	}
 	acc, err := s.client.STKPush(ctx, STKPush{Phone: e164, Amount: c.Amount, AccountReference: c.Group, Description: desc, CallbackURL: s.urls.STK})
+	// What M-Pesa answered is recorded even if the caller has given up waiting.
+	rec := context.WithoutCancel(ctx)
 	if err != nil {
-		in, _, terr := transition(ctx, s.db, in.ID, []string{StatusNew}, StatusFailed, "request", err.Error(), map[string]any{"result_desc": trimDesc(err.Error())})
-		if terr != nil {
+		// Refused before sending, or by Daraja: nothing was pushed. A transport error may
+		// have pushed anyway: the intent stays new, and a callback that then arrives
+		// matching no intent is booked to suspense rather than lost.
+		to, set := StatusFailed, map[string]any{"result_desc": trimDesc(err.Error())}
+		var api *APIError
+		if !errors.As(err, &api) && !errors.Is(err, ErrInvalidRequest) && !errors.Is(err, ErrInvalidAmount) {
+			to, set = StatusNew, map[string]any{"next_poll_at": s.now().Add(notYetFor)}
+		}
+		if _, _, terr := transition(rec, s.db, in.ID, []string{StatusNew}, to, "request", err.Error(), set); terr != nil {
 			s.log.ErrorContext(ctx, "stk push failed and could not be recorded", "intent", in.ID, "err", terr)
 		}
 		return in, err
 	}
-	in, _, err = transition(ctx, s.db, in.ID, []string{StatusNew}, StatusSent, "request", "accepted", map[string]any{
+	in, _, err = transition(rec, s.db, in.ID, []string{StatusNew}, StatusSent, "request", "accepted", map[string]any{
 		"checkout_request_id": acc.CheckoutRequestID, "merchant_request_id": acc.MerchantRequestID,
 		"next_poll_at": s.now().Add(firstPoll),
 	})

@@ -63,23 +63,38 @@ func (s *Service) Pay(ctx context.Context, p Payout) error {
 	return s.sendB2C(ctx, in)
 }
 
-// SendPayout sends a committed B2C intent if it has not reached M-Pesa yet.
-func (s *Service) SendPayout(ctx context.Context, intent int64) error {
+// ErrPayoutRefused is a payout M-Pesa (or the client, before sending) refused outright:
+// it never reached M-Pesa under its id, so it is failed and its hold may be released.
+var ErrPayoutRefused = errors.New("mpesa: payout refused")
+
+// SendPayout sends a committed B2C intent if it has not reached M-Pesa yet, and returns
+// it. An outright refusal marks it failed and returns ErrPayoutRefused.
+func (s *Service) SendPayout(ctx context.Context, intent int64) (Intent, error) {
 	in, err := s.IntentByID(ctx, intent)
 	if err != nil || in.Kind != KindB2C || in.Status != StatusNew {
-		return err
+		return in, err
 	}
-	return s.sendB2C(ctx, in)
+	return in, s.sendB2C(ctx, in)
 }
 
 // sendB2C sends a new B2C intent; a failure to reach M-Pesa leaves it new for the poller.
 func (s *Service) sendB2C(ctx context.Context, in Intent) error {
 	acc, err := s.client.B2C(ctx, B2C{OriginatorConversationID: Text(in.OriginatorConversationID), Phone: Text(in.Phone),
 		Amount: in.Amount, Remarks: "Kikundi payout", Occasion: in.Purpose, ResultURL: s.urls.B2CResult, QueueTimeOutURL: s.urls.B2CTimeout})
+	var api *APIError
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrDuplicateOriginator):
 		// M-Pesa already has it: its result will come, or Transaction Status will tell.
+	case errors.Is(err, ErrInvalidRequest), errors.Is(err, ErrInvalidAmount),
+		errors.As(err, &api) && api.Code != "" && api.HTTPStatus >= 400 && api.HTTPStatus < 500 && !errors.Is(err, ErrInvalidToken):
+		// Refused for what it is (an amount, a number, a field): sending it again under the
+		// same id would be refused again. It never reached M-Pesa, so it fails.
+		if _, _, terr := transition(ctx, s.db, in.ID, []string{StatusNew}, StatusFailed, "request", err.Error(),
+			map[string]any{"result_desc": trimDesc(err.Error()), "next_poll_at": nil}); terr != nil {
+			return terr
+		}
+		return fmt.Errorf("%w: %v", ErrPayoutRefused, err)
 	default:
 		_, _, _ = transition(ctx, s.db, in.ID, []string{StatusNew}, StatusNew, "request", err.Error(),
 			map[string]any{"next_poll_at": s.now().Add(time.Minute)})

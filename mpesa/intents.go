@@ -48,6 +48,8 @@ type Intent struct {
 	MerchantRequestID        *string         `gorm:"column:merchant_request_id"`
 	OriginatorConversationID *string         `gorm:"column:originator_conversation_id"`
 	ConversationID           *string         `gorm:"column:conversation_id"`
+	StatusConversationID     *string         `gorm:"column:status_conversation_id"` // of the last Transaction Status asked
+	TransactedAt             *time.Time      `gorm:"column:transacted_at"`          // M-Pesa's time of the transaction
 	Receipt                  *string         `gorm:"column:receipt"`
 	ResultCode               *string         `gorm:"column:result_code"`
 	ResultDesc               string          `gorm:"column:result_desc"`
@@ -145,7 +147,7 @@ func pqArray(xs []string) string {
 func intentBy(ctx context.Context, db *gorm.DB, column, value string) (Intent, error) {
 	var in Intent
 	switch column {
-	case "checkout_request_id", "originator_conversation_id", "receipt", "conversation_id":
+	case "checkout_request_id", "originator_conversation_id", "receipt", "conversation_id", "status_conversation_id":
 	default:
 		return Intent{}, fmt.Errorf("mpesa: no lookup by %s", column)
 	}

@@ -23,6 +23,9 @@ func pollBackoff(polls int) time.Duration {
 // Polled counts what one poll did.
 type Polled struct {
 	Asked, Sent, Failed, GaveUp int
+	// Refused are payouts M-Pesa refused outright when sent again: the caller releases
+	// their holds (workers tell the chama).
+	Refused []Intent
 }
 
 // Poll asks M-Pesa about every intent whose answer is overdue: an STK push without its
@@ -57,16 +60,28 @@ func (s *Service) Poll(ctx context.Context, limit int) (Polled, error) {
 		case in.Kind == KindB2C && in.Status == StatusNew:
 			out.Sent++
 			err = s.sendB2C(ctx, in)
+			if errors.Is(err, ErrPayoutRefused) {
+				out.Refused = append(out.Refused, in)
+				err = nil
+			}
 		case in.Kind == KindSTK && in.Status == StatusSent:
 			out.Asked++
 			err = s.pollSTK(ctx, in, next)
 		case in.Kind == KindB2C:
 			out.Asked++
-			_, err = s.client.TransactionStatus(ctx, StatusQuery{OriginatorConversationID: Text(in.OriginatorConversationID),
+			var acc Accepted
+			acc, err = s.client.TransactionStatus(ctx, StatusQuery{OriginatorConversationID: Text(in.OriginatorConversationID),
 				ResultURL: s.urls.StatusResult, QueueTimeOutURL: s.urls.StatusTimeout})
 			if err == nil {
+				next["status_conversation_id"] = nullable(acc.ConversationID)
 				_, _, err = transition(ctx, s.db, in.ID, []string{in.Status}, in.Status, "poll", "status asked", next)
 			}
+		case in.Kind == KindSTK && in.Status == StatusNew:
+			// The push never got its reply recorded (a transport error, a crash): without a
+			// CheckoutRequestID there is nothing to ask. If the member paid, the callback
+			// still comes and, matching no intent, is booked to suspense (settle.go).
+			_, _, err = transition(ctx, s.db, in.ID, []string{StatusNew}, StatusFailed, "poll", "push never confirmed",
+				map[string]any{"next_poll_at": nil})
 		}
 		if err != nil {
 			out.Failed++
@@ -94,13 +109,16 @@ func (s *Service) pollSTK(ctx context.Context, in Intent, next map[string]any) e
 		return err
 	}
 	// Paid, but the query carries no receipt: Transaction Status, asked by the push's
-	// CheckoutRequestID, answers with it; its reply's ConversationID finds this intent.
+	// CheckoutRequestID, answers with it; its reply's ConversationID finds this intent. (The
+	// simulator answers such a query; whether Daraja does is not documented. If it does
+	// not, the intent is given up after maxPolls and the statement reconciliation lists
+	// the receipt as missing from the books, for an operator.)
 	acc, err := s.client.TransactionStatus(ctx, StatusQuery{OriginatorConversationID: Text(in.CheckoutRequestID),
 		ResultURL: s.urls.StatusResult, QueueTimeOutURL: s.urls.StatusTimeout})
 	if err != nil {
 		return err
 	}
-	next["conversation_id"] = nullable(acc.ConversationID)
+	next["status_conversation_id"] = nullable(acc.ConversationID)
 	_, _, err = transition(ctx, s.db, in.ID, []string{StatusSent}, StatusSent, "poll", "paid; receipt asked", next)
 	return err
 }

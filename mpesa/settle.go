@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
+	"github.com/kikundi/kikundi/internal/phone"
 	"github.com/kikundi/kikundi/ledger"
 )
 
@@ -119,6 +120,11 @@ func (s *Service) applySTK(ctx context.Context, cb storedCallback) (Settlement, 
 		return Settlement{}, err
 	}
 	in, err := intentBy(ctx, s.db, "checkout_request_id", p.CheckoutRequestID)
+	if errors.Is(err, ErrUnknownIntent) && p.Success && s.now().Sub(cb.ReceivedAt) >= notYetFor {
+		// Paid, for a push whose reply we never recorded: the money is real, so it is
+		// booked (to suspense: nothing says which group) rather than lost.
+		return s.orphanPayment(ctx, KindSTK, p.Receipt, p.Amount, p.Phone, p.TransactionDate)
+	}
 	if err != nil {
 		return Settlement{}, err
 	}
@@ -131,20 +137,53 @@ func (s *Service) applySTK(ctx context.Context, cb storedCallback) (Settlement, 
 		s.log.WarnContext(ctx, "STK callback amount differs from the request; the callback's is what was paid",
 			"intent", in.ID, "asked", in.Amount.String(), "paid", p.Amount.String())
 	}
-	in, err = s.succeed(ctx, in, p.Receipt, p.Amount, string(p.ResultCode), p.ResultDesc, "callback")
+	in, err = s.succeed(ctx, in, p.Receipt, p.Amount, string(p.ResultCode), p.ResultDesc, "callback", p.TransactionDate)
 	return settlement(in, "paid "+p.Receipt), err
 }
 
-// succeed records an intent's success with its receipt. Success is final: it may follow
-// a failure (a query or callback that got it wrong), never the other way round.
-func (s *Service) succeed(ctx context.Context, in Intent, receipt string, amount decimal.Decimal, code, desc, source string) (Intent, error) {
+// orphanPayment records confirmed money that matches no intent as a succeeded intent of
+// its own, with no group: the worker books it to suspense for an official to assign.
+func (s *Service) orphanPayment(ctx context.Context, kind, receipt string, amount decimal.Decimal, rawPhone string, at time.Time) (Settlement, error) {
+	var ph *string
+	if e164, err := phone.Normalize(rawPhone); err == nil {
+		ph = &e164
+	}
+	var when *time.Time
+	if !at.IsZero() {
+		when = &at
+	}
+	if err := s.db.WithContext(ctx).Exec(`INSERT INTO mpesa_intents (kind, status, phone, amount, purpose, receipt, result_code, transacted_at)
+		VALUES (?, 'succeeded', ?, ?, 'unknown', ?, '0', ?) ON CONFLICT (receipt) DO NOTHING`, kind, ph, amount, receipt, when).Error; err != nil {
+		return Settlement{}, err
+	}
+	in, err := intentBy(ctx, s.db, "receipt", receipt)
+	return settlement(in, "paid "+receipt+", matching no intent"), err
+}
+
+// succeed records an intent's success with its receipt and M-Pesa's time of it. Money
+// in is final once received: a success may follow a failure that a query or callback got
+// wrong. A payout marked failed has had its hold released, so a success arriving after it
+// is not applied: it is logged for an operator (the member was paid; the books must be
+// corrected by hand, through an approval).
+func (s *Service) succeed(ctx context.Context, in Intent, receipt string, amount decimal.Decimal, code, desc, source string, at time.Time) (Intent, error) {
 	set := map[string]any{"receipt": receipt, "result_code": code, "result_desc": trimDesc(desc)}
 	if amount.IsPositive() {
 		set["amount"] = amount
 	}
-	out, _, err := transition(ctx, s.db, in.ID, []string{StatusNew, StatusSent, StatusFailed, StatusUnknown}, StatusSucceeded, source, receipt, set)
+	if !at.IsZero() {
+		set["transacted_at"] = at
+	}
+	from := []string{StatusNew, StatusSent, StatusFailed, StatusUnknown}
+	if in.Kind == KindB2C {
+		from = []string{StatusNew, StatusSent, StatusUnknown}
+	}
+	out, changed, err := transition(ctx, s.db, in.ID, from, StatusSucceeded, source, receipt, set)
 	if err != nil && strings.Contains(err.Error(), "mpesa_intents_receipt_key") {
 		return in, fmt.Errorf("mpesa: receipt %s already belongs to another intent: %w", receipt, ErrMalformedCallback)
+	}
+	if err == nil && !changed && out.Kind == KindB2C && out.Status == StatusFailed {
+		s.log.ErrorContext(ctx, "a payout recorded as failed has succeeded: the member was paid; correct the books",
+			"intent", out.ID, "receipt", receipt)
 	}
 	return out, err
 }
@@ -165,9 +204,9 @@ func (s *Service) applyConfirmation(ctx context.Context, cb storedCallback) (Set
 	ref := p.BillRefNumber
 	if err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var id int64
-		if err := tx.Raw(`INSERT INTO mpesa_intents (kind, status, group_code, phone, amount, purpose, account_ref, receipt, result_code)
-			VALUES ('c2b', 'succeeded', ?, ?, ?, 'contribution', ?, ?, '0') ON CONFLICT (receipt) DO NOTHING RETURNING id`,
-			g, ph, p.Amount, ref, p.TransID).Scan(&id).Error; err != nil {
+		if err := tx.Raw(`INSERT INTO mpesa_intents (kind, status, group_code, phone, amount, purpose, account_ref, receipt, result_code, transacted_at)
+			VALUES ('c2b', 'succeeded', ?, ?, ?, 'contribution', ?, ?, '0', ?) ON CONFLICT (receipt) DO NOTHING RETURNING id`,
+			g, ph, p.Amount, ref, p.TransID, p.TransTime).Scan(&id).Error; err != nil {
 			return err
 		}
 		if id == 0 {
@@ -187,21 +226,41 @@ func (s *Service) applyB2CResult(ctx context.Context, cb storedCallback) (Settle
 		return Settlement{}, err
 	}
 	in, err := intentBy(ctx, s.db, "originator_conversation_id", r.OriginatorConversationID)
+	if errors.Is(err, ErrUnknownIntent) && r.ConversationID != "" {
+		in, err = intentBy(ctx, s.db, "conversation_id", r.ConversationID)
+	}
 	if err != nil {
 		return Settlement{}, err
 	}
 	return s.applyPayoutResult(ctx, in, r, "callback")
 }
 
-// applyPayoutResult records a B2C's outcome from its result or a status query.
+// applyPayoutResult records a B2C's outcome from its own Result. It succeeds on a zero
+// ResultCode with a receipt (TransactionReceipt, or TransactionID) and fails only on a
+// non-zero ResultCode: a payout is never marked failed without M-Pesa saying so, since a
+// failure releases the hold and lets the payout be sent again.
 func (s *Service) applyPayoutResult(ctx context.Context, in Intent, r Result, source string) (Settlement, error) {
-	if r.ResultCode.IsSuccess() && r.Receipt != "" && r.Params["TransactionStatus"] != "Failed" {
-		in, err := s.succeed(ctx, in, r.Receipt, decimal.Zero, string(r.ResultCode), r.ResultDesc, source)
-		return settlement(in, "paid "+r.Receipt), err
+	receipt := r.Receipt
+	if receipt == "" {
+		receipt = r.TransactionID
 	}
-	in, _, err := transition(ctx, s.db, in.ID, []string{StatusNew, StatusSent, StatusUnknown}, StatusFailed, source, r.ResultDesc,
-		map[string]any{"result_code": string(r.ResultCode), "result_desc": trimDesc(r.ResultDesc)})
-	return settlement(in, "payout failed: "+string(r.ResultCode)), err
+	if r.ResultCode.IsSuccess() {
+		if receipt == "" {
+			s.log.ErrorContext(ctx, "a payout result says success but names no receipt: Transaction Status will be asked", "intent", in.ID)
+			_, _, err := transition(ctx, s.db, in.ID, []string{StatusNew, StatusSent}, StatusUnknown, source, "success without a receipt",
+				map[string]any{"next_poll_at": s.now()})
+			return Settlement{Intent: in, Note: "success without a receipt"}, err
+		}
+		in, err := s.succeed(ctx, in, receipt, decimal.Zero, string(r.ResultCode), r.ResultDesc, source, r.Completed)
+		return settlement(in, "paid "+receipt), err
+	}
+	return s.failPayout(ctx, in, string(r.ResultCode), r.ResultDesc, source)
+}
+
+func (s *Service) failPayout(ctx context.Context, in Intent, code, desc, source string) (Settlement, error) {
+	in, _, err := transition(ctx, s.db, in.ID, []string{StatusNew, StatusSent, StatusUnknown}, StatusFailed, source, desc,
+		map[string]any{"result_code": code, "result_desc": trimDesc(desc)})
+	return settlement(in, "payout failed: "+code), err
 }
 
 func (s *Service) applyB2CTimeout(ctx context.Context, cb storedCallback) (Settlement, error) {
@@ -220,42 +279,42 @@ func (s *Service) applyB2CTimeout(ctx context.Context, cb storedCallback) (Settl
 	return settlement(in, "queue time-out: status will be asked"), err
 }
 
-// applyStatusResult is the answer to a Transaction Status query: about a payout (named by
-// our OriginatorConversationID) or an STK push whose callback was lost (named by the
-// status request's ConversationID, stored on the intent when we asked).
+// applyStatusResult is the answer to a Transaction Status query about a payout or an
+// STK push whose callback was lost. It is found by the ConversationID the query's
+// acknowledgement gave (stored on the intent when asked), else by the payout's
+// OriginatorConversationID among its parameters. Only "Completed" with a receipt is a
+// success and only "Failed" a failure; anything else is asked again later.
 func (s *Service) applyStatusResult(ctx context.Context, cb storedCallback) (Settlement, error) {
 	r, err := ParseResult(cb.Body)
 	if err != nil {
 		return Settlement{}, err
 	}
-	in, err := intentBy(ctx, s.db, "originator_conversation_id", r.Params["OriginatorConversationID"])
-	if errors.Is(err, ErrUnknownIntent) || r.Params["OriginatorConversationID"] == "" {
-		in, err = intentBy(ctx, s.db, "conversation_id", r.ConversationID)
+	in, err := intentBy(ctx, s.db, "status_conversation_id", r.ConversationID)
+	if errors.Is(err, ErrUnknownIntent) && r.Params["OriginatorConversationID"] != "" {
+		in, err = intentBy(ctx, s.db, "originator_conversation_id", r.Params["OriginatorConversationID"])
 	}
 	if err != nil {
 		return Settlement{}, err
 	}
-	receipt := r.Params["ReceiptNo"]
-	status := r.Params["TransactionStatus"]
+	receipt, status := r.Params["ReceiptNo"], r.Params["TransactionStatus"]
 	switch {
-	case !r.ResultCode.IsSuccess():
-		// Not found (2032) or not answerable yet: ask again later; the poller gives up
-		// only after many tries (see poll.go).
-		_, _, err := transition(ctx, s.db, in.ID, []string{in.Status}, in.Status, "poll", "status: "+r.ResultDesc,
-			map[string]any{"next_poll_at": s.now().Add(pollBackoff(in.Polls))})
-		return Settlement{Intent: in, Note: "status not known yet"}, err
-	case in.Kind == KindB2C:
-		r.Receipt = receipt
-		return s.applyPayoutResult(ctx, in, r, "poll")
-	case status == "Completed" && receipt != "":
+	case r.ResultCode.IsSuccess() && status == "Completed" && receipt != "":
 		amount := decimal.Zero
-		if a, err := decimal.NewFromString(r.Params["Amount"]); err == nil {
-			amount = a
+		if in.Kind != KindB2C {
+			if a, err := decimal.NewFromString(r.Params["Amount"]); err == nil {
+				amount = a
+			}
 		}
-		in, err := s.succeed(ctx, in, receipt, amount, "0", "confirmed by transaction status", "poll")
+		in, err := s.succeed(ctx, in, receipt, amount, "0", "confirmed by transaction status", "poll", r.Completed)
 		return settlement(in, "paid "+receipt+" (by status)"), err
+	case r.ResultCode.IsSuccess() && status == "Failed" && in.Kind == KindB2C:
+		return s.failPayout(ctx, in, "status:Failed", r.ResultDesc, "poll")
 	}
-	return Settlement{Intent: in, Note: "status " + status}, nil
+	// Not found (2032), not final, or not answerable: ask again later; the poller gives
+	// up only after many tries (see poll.go).
+	_, _, err = transition(ctx, s.db, in.ID, []string{in.Status}, in.Status, "poll", "status: "+trimDesc(r.ResultDesc+" "+status),
+		map[string]any{"next_poll_at": s.now().Add(pollBackoff(in.Polls))})
+	return Settlement{Intent: in, Note: "status not known yet"}, err
 }
 
 // Settled records that the books hold a succeeded intent's money and, when callback is
@@ -281,6 +340,15 @@ func (s *Service) ToSuspense(ctx context.Context, intent int64, reason string) e
 	if in.Status != StatusSucceeded {
 		return nil
 	}
+	receipt := Text(in.Receipt)
+	var booked bool
+	if err := s.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM ledger_entries WHERE idempotency_key = ?)`,
+		"mpesa:"+receipt+":platform").Scan(&booked).Error; err != nil {
+		return err
+	}
+	if booked { // the books already have it (a settlement interrupted after the chama applied it)
+		return s.Settled(ctx, in.ID, 0, "already in the books")
+	}
 	platform, err := s.ledger.BookByCode(ctx, "platform")
 	if err != nil {
 		return err
@@ -293,7 +361,6 @@ func (s *Service) ToSuspense(ctx context.Context, intent int64, reason string) e
 	if err != nil {
 		return err
 	}
-	receipt := Text(in.Receipt)
 	return s.ledger.TransactionWithDB(ctx, func(db *gorm.DB, tx *ledger.Ledger) error {
 		if _, err := tx.Post(ctx, ledger.EntryRequest{
 			Key: "mpesa:" + receipt + ":suspense", Book: platform.ID, Kind: "mpesa.suspense", Currency: ledger.KES,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -21,7 +22,7 @@ type Payments interface {
 	MarkProcessed(ctx context.Context, id, intent int64, outcome string) error
 	Settled(ctx context.Context, intent, callback int64, detail string) error
 	ToSuspense(ctx context.Context, intent int64, reason string) error
-	SendPayout(ctx context.Context, intent int64) error
+	SendPayout(ctx context.Context, intent int64) (mpesa.Intent, error)
 	Poll(ctx context.Context, limit int) (mpesa.Polled, error)
 	Unprocessed(ctx context.Context, olderThan time.Duration, limit int) ([]int64, error)
 }
@@ -158,6 +159,9 @@ func (h mpesaHandlers) collect(ctx context.Context, callback int64, st mpesa.Set
 	}
 	pay := chama.Payment{Group: *in.GroupCode, Phone: *in.Phone, Receipt: mpesa.Text(in.Receipt), Amount: in.Amount,
 		Purpose: in.Purpose, ReceivedAt: in.UpdatedAt}
+	if in.TransactedAt != nil {
+		pay.ReceivedAt = *in.TransactedAt // dated by M-Pesa's time, not by when we got to it
+	}
 	if in.SubjectID != nil {
 		pay.Loan = *in.SubjectID
 	}
@@ -166,6 +170,11 @@ func (h mpesaHandlers) collect(ctx context.Context, callback int64, st mpesa.Set
 	case err == nil:
 		note := fmt.Sprintf("applied: fines %s, dues %s, loan %s, saved %s", applied.Fines, applied.Dues, applied.Loan, applied.Savings)
 		return note, true, h.payments.Settled(ctx, in.ID, callback, st.Note+"; "+note)
+	case errors.Is(err, chama.ErrDuplicateReceipt):
+		// The receipt is in the books for another payment: never booked twice; an
+		// operator must look.
+		h.logger.ErrorContext(ctx, "M-Pesa receipt already applied to another payment", "intent", in.ID, "receipt", mpesa.Text(in.Receipt))
+		return "receipt conflict: not booked again", false, nil
 	case unmatched(err):
 		return "suspense", false, h.payments.ToSuspense(ctx, in.ID, err.Error())
 	}
@@ -176,7 +185,7 @@ func (h mpesaHandlers) collect(ctx context.Context, callback int64, st mpesa.Set
 // retried for ever.
 func unmatched(err error) bool {
 	for _, e := range []error{chama.ErrUnknownGroup, chama.ErrNotMember, chama.ErrUnknownPerson, chama.ErrUnknownLoan,
-		chama.ErrLoanState, chama.ErrDuplicateReceipt, chama.ErrUnknownReceipt, chama.ErrInvalidAmount,
+		chama.ErrLoanState, chama.ErrUnknownReceipt, chama.ErrInvalidAmount,
 		phone.ErrEmpty, phone.ErrNotANumber, phone.ErrWrongLength, phone.ErrNotKenyanMobile} {
 		if errors.Is(err, e) {
 			return true
@@ -190,12 +199,24 @@ func (h mpesaHandlers) send(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	return h.payments.SendPayout(ctx, id)
+	in, err := h.payments.SendPayout(ctx, id)
+	if errors.Is(err, mpesa.ErrPayoutRefused) && in.SubjectID != nil {
+		// Never reached M-Pesa: the payout fails and its hold is released; officials see
+		// it failed and can send it again once the cause is fixed.
+		h.logger.ErrorContext(ctx, "payout refused by M-Pesa", "intent", in.ID, "error", err)
+		return h.books.PayoutFailed(ctx, *in.SubjectID, err.Error())
+	}
+	return err
 }
 
 // sweep polls what is overdue and settles callbacks left behind.
 func (h mpesaHandlers) sweep(ctx context.Context, _ *asynq.Task) error {
 	p, err := h.payments.Poll(ctx, 200)
+	for _, in := range p.Refused {
+		if in.SubjectID != nil {
+			err = errors.Join(err, h.books.PayoutFailed(ctx, *in.SubjectID, "refused by M-Pesa"))
+		}
+	}
 	if p.Asked+p.Sent+p.GaveUp > 0 {
 		h.logger.InfoContext(ctx, "M-Pesa intents polled", "asked", p.Asked, "sent", p.Sent, "failed", p.Failed, "gave_up", p.GaveUp)
 	}
@@ -220,6 +241,10 @@ func AssignSuspense(ctx context.Context, payments *mpesa.Service, groups *chama.
 	}
 	if in.Status != mpesa.StatusSuspense {
 		return chama.Applied{}, fmt.Errorf("intent %d is %s, not in suspense", in.ID, in.Status)
+	}
+	if in.GroupCode != nil && !strings.EqualFold(*in.GroupCode, group) {
+		// The payer named that group: only its officials may place the money.
+		return chama.Applied{}, fmt.Errorf("the payment named group %s: %w", *in.GroupCode, chama.ErrNotOfficial)
 	}
 	applied, err := groups.AssignPayment(ctx, official, pin, chama.Payment{Group: group, Phone: memberPhone,
 		Receipt: mpesa.Text(in.Receipt), Amount: in.Amount, Purpose: purpose, ReceivedAt: in.UpdatedAt})
