@@ -1,0 +1,330 @@
+package ussd
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/kikundi/kikundi/chama"
+	"github.com/kikundi/kikundi/chama/rules"
+	"github.com/kikundi/kikundi/ussd/screen"
+)
+
+// Home lists the member's groups (straight into the group's menu when there is only one),
+// invitations waiting, creating a group, and help.
+
+// homeItem is one line of the home menu and what choosing it does.
+type homeItem struct {
+	label, action, code string
+}
+
+func (c *call) homeItems() ([]homeItem, error) {
+	ms, err := c.e.groups.Memberships(c.ctx, c.s.Phone)
+	if err != nil && !errors.Is(err, chama.ErrUnknownPerson) {
+		return nil, err
+	}
+	var items []homeItem
+	for _, m := range ms {
+		switch m.Member.Status {
+		case "active":
+			items = append(items, homeItem{label: m.Group.Name, action: "group", code: m.Group.Code})
+		case "invited":
+			items = append(items, homeItem{label: t(c.lang(), "invite.accept", m.Group.Name), action: "join", code: m.Group.Code})
+		}
+	}
+	items = append(items, homeItem{label: t(c.lang(), "create.group"), action: "create"}, homeItem{label: t(c.lang(), "help"), action: "help"})
+	return items, nil
+}
+
+// soleGroup is the member's only group when they have exactly one and no invitation.
+func soleGroup(items []homeItem) string {
+	if len(items) == 3 && items[0].action == "group" {
+		return items[0].code
+	}
+	return ""
+}
+
+func init() {
+	nodes[nodeHome] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			items, err := c.homeItems()
+			if err != nil {
+				return screen.Screen{}, err
+			}
+			if code := soleGroup(items); code != "" {
+				c.s.Group = code
+				return groupMenu(c)
+			}
+			sc := screen.Screen{Title: t(c.lang(), "choose.group")}
+			if len(items) == 2 {
+				sc.Title = t(c.lang(), "no.groups")
+			}
+			for _, it := range items {
+				sc.Options = append(sc.Options, it.label)
+			}
+			return sc, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			items, err := c.homeItems()
+			if err != nil {
+				return "", err
+			}
+			if code := soleGroup(items); code != "" {
+				c.s.Group = code
+				return groupChoice(c, in)
+			}
+			i, ok := choice(in, len(items))
+			if !ok {
+				return c.invalid("invalid")
+			}
+			it := items[i]
+			switch it.action {
+			case "group":
+				c.s.Group = it.code
+				return nodeGroup, nil
+			case "join":
+				if _, err := c.e.groups.Accept(c.ctx, c.actor(), it.code); err != nil {
+					return c.refused(err)
+				}
+				c.s.Group = it.code
+				c.s.Flash = t(c.lang(), "joined", it.code)
+				return nodeGroup, nil
+			case "create":
+				return nodeCreateCode, nil
+			}
+			return nodeHelp, nil
+		},
+	}
+	nodes[nodeGroup] = node{screen: groupMenu, handle: groupChoice}
+}
+
+// groupOption is one entry of a group's menu.
+type groupOption struct {
+	label string
+	next  string
+}
+
+func (c *call) groupOptions() ([]groupOption, error) {
+	l := c.lang()
+	opts := []groupOption{
+		{t(l, "m.contribute"), nodeAmount}, {t(l, "m.balance"), nodeBalance}, {t(l, "m.statement"), nodeStatement},
+		{t(l, "m.group"), nodeGroupInfo}, {t(l, "m.settings"), nodeSettings},
+	}
+	pending, err := c.e.groups.PendingApprovals(c.ctx, c.actor(), c.s.Group)
+	switch {
+	case err == nil:
+		opts = append(opts, groupOption{t(l, "m.approvals", len(pending)), nodeApprovals})
+	case errors.Is(err, chama.ErrNotOfficial):
+	default:
+		return nil, err
+	}
+	return opts, nil
+}
+
+func groupMenu(c *call) (screen.Screen, error) {
+	opts, err := c.groupOptions()
+	if err != nil {
+		return screen.Screen{}, err
+	}
+	sc := screen.Screen{Title: t(c.lang(), "menu", c.s.Group)}
+	for _, o := range opts {
+		sc.Options = append(sc.Options, o.label)
+	}
+	return sc, nil
+}
+
+func groupChoice(c *call, in string) (string, error) {
+	opts, err := c.groupOptions()
+	if err != nil {
+		return "", err
+	}
+	i, ok := choice(in, len(opts))
+	if !ok {
+		return c.invalid("invalid")
+	}
+	return opts[i].next, nil
+}
+
+// refused turns a refusal from the chama into words for the member and ends the flow.
+func (c *call) refused(err error) (string, error) {
+	var wrong *chama.WrongPINError
+	switch {
+	case errors.As(err, &wrong):
+		return c.invalid("pin.wrong", wrong.TriesLeft)
+	case errors.Is(err, chama.ErrPINLocked):
+		return c.done("pin.locked")
+	case errors.Is(err, chama.ErrNotMember):
+		return c.done("not.member")
+	case errors.Is(err, chama.ErrNotOfficial):
+		return c.done("only.officials")
+	case errors.Is(err, chama.ErrApprovalClosed), errors.Is(err, chama.ErrApprovalExpired),
+		errors.Is(err, chama.ErrAlreadyVoted), errors.Is(err, chama.ErrOwnRequest), errors.Is(err, chama.ErrNotInvited),
+		errors.Is(err, chama.ErrGroupCodeTaken), errors.Is(err, chama.ErrInvalidGroup):
+		// The chama's own sentence: they are written to be shown.
+		c.s.set("done", strings.TrimPrefix(err.Error(), "chama: "))
+		return nodeDone, nil
+	}
+	return "", err
+}
+
+// parseAmount reads whole shillings, 10 to 250,000 (M-Pesa's limits).
+func parseAmount(in string) (decimal.Decimal, bool) {
+	d, err := decimal.NewFromString(strings.ReplaceAll(strings.TrimSpace(in), ",", ""))
+	if err != nil || !d.Equal(d.Truncate(0)) || d.LessThan(decimal.NewFromInt(10)) || d.GreaterThan(decimal.NewFromInt(250000)) {
+		return decimal.Zero, false
+	}
+	return d, true
+}
+
+func init() {
+	nodes[nodeAmount] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			due, err := c.e.groups.Due(c.ctx, c.actor(), c.s.Group)
+			if err != nil {
+				return screen.Screen{}, err
+			}
+			c.s.set("due", due.StringFixed(0))
+			if due.IsPositive() {
+				return screen.Screen{Prompt: t(c.lang(), "amount.due", chama.Shillings(due))}, nil
+			}
+			return screen.Screen{Prompt: t(c.lang(), "amount")}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if in == "1" && c.s.Data["due"] != "" && c.s.Data["due"] != "0" {
+				in = c.s.Data["due"]
+			}
+			amount, ok := parseAmount(in)
+			if !ok {
+				return c.invalid("amount.bad")
+			}
+			c.s.set("amount", amount.String())
+			return nodePayPIN, nil
+		},
+	}
+	nodes[nodePayPIN] = node{
+		takesText: true,
+		screen: func(c *call) (screen.Screen, error) {
+			amount, _ := decimal.NewFromString(c.s.Data["amount"])
+			return screen.Screen{Body: []string{t(c.lang(), "confirm.pay", chama.Shillings(amount), c.s.Group)}, Prompt: t(c.lang(), "pin.enter")}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if err := c.e.groups.CheckPIN(c.ctx, c.s.Phone, in); err != nil {
+				return c.refused(err)
+			}
+			amount, _ := decimal.NewFromString(c.s.Data["amount"])
+			if c.e.payments == nil {
+				return c.done("error")
+			}
+			if err := c.e.payments.Collect(c.ctx, c.s.Group, c.s.Phone, amount, chama.ForContribution, 0); err != nil {
+				c.e.log.ErrorContext(c.ctx, "contribution push not started", "group", c.s.Group, "err", err)
+				return c.done("error")
+			}
+			return c.done("pay.coming", chama.Shillings(amount))
+		},
+	}
+	nodes[nodeBalance] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			pos, err := c.e.groups.Position(c.ctx, c.actor(), c.s.Group)
+			if err != nil {
+				return screen.Screen{}, err
+			}
+			body := t(c.lang(), "balance", c.s.Group, chama.Shillings(pos.Savings), chama.Shillings(pos.Free),
+				chama.Shillings(pos.Arrears), chama.Shillings(pos.Fines), chama.Shillings(pos.Loan.Add(pos.LoanDue)), chama.Shillings(pos.LoanLimit))
+			return screen.Screen{Body: strings.Split(body, "\n"), End: true}, nil
+		},
+		handle: func(*call, string) (string, error) { return "", nil },
+	}
+	nodes[nodeStatement] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			lines, err := c.e.groups.Statement(c.ctx, c.actor(), c.s.Group, 0, 5)
+			if err != nil {
+				return screen.Screen{}, err
+			}
+			sc := screen.Screen{End: true}
+			for _, l := range lines {
+				sc.Body = append(sc.Body, chama.LineText(l, c.lang()))
+			}
+			if len(lines) == 0 {
+				sc.Body = []string{t(c.lang(), "statement.none")}
+			}
+			return sc, nil
+		},
+		handle: func(*call, string) (string, error) { return "", nil },
+	}
+	nodes[nodeGroupInfo] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			gp, err := c.e.groups.GroupStatement(c.ctx, c.actor(), c.s.Group)
+			if err != nil {
+				return screen.Screen{}, err
+			}
+			body := t(c.lang(), "group.info", c.s.Group, gp.Members, chama.Shillings(gp.Cash), chama.Shillings(gp.LoansOut),
+				chama.Shillings(gp.Savings), chama.Shillings(gp.Welfare), gp.Fingerprint)
+			return screen.Screen{Body: strings.Split(body, "\n"), End: true}, nil
+		},
+		handle: func(*call, string) (string, error) { return "", nil },
+	}
+	nodes[nodeSettings] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			return screen.Screen{Options: []string{t(c.lang(), "settings.lang")}}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if in != "1" {
+				return c.invalid("invalid")
+			}
+			return nodeSetLang, nil
+		},
+	}
+	nodes[nodeSetLang] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			return screen.Screen{Options: []string{t("sw", "lang.sw"), t("en", "lang.en")}}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			lang := map[string]string{"1": "sw", "2": "en"}[in]
+			if lang == "" {
+				return c.invalid("invalid")
+			}
+			if err := c.e.groups.SetLanguage(c.ctx, c.actor(), lang); err != nil {
+				return "", err
+			}
+			c.s.Lang = lang
+			return c.done("lang.changed")
+		},
+	}
+	nodes[nodeCreateCode] = node{
+		takesText: true,
+		screen: func(c *call) (screen.Screen, error) {
+			return screen.Screen{Prompt: t(c.lang(), "group.code")}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			code := strings.ToUpper(strings.TrimSpace(in))
+			if _, err := c.e.groups.GroupByCode(c.ctx, code); err == nil || len(code) < 3 || len(code) > 12 {
+				return c.invalid("code.bad")
+			}
+			c.s.set("code", code)
+			return nodeCreateName, nil
+		},
+	}
+	nodes[nodeCreateName] = node{
+		takesText: true,
+		screen: func(c *call) (screen.Screen, error) {
+			return screen.Screen{Prompt: t(c.lang(), "group.name")}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			name := strings.Join(strings.Fields(in), " ")
+			g, err := c.e.groups.CreateGroup(c.ctx, c.actor(), chama.NewGroup{Code: c.s.Data["code"], Name: name, Rules: rules.Default()})
+			if err != nil {
+				if errors.Is(err, chama.ErrInvalidGroup) || errors.Is(err, chama.ErrGroupCodeTaken) {
+					c.s.Route = c.s.Route[:len(c.s.Route)-1]
+					return c.invalid("code.bad")
+				}
+				return c.refused(err)
+			}
+			c.s.Group = g.Code
+			return c.done("group.created", g.Code, g.Code)
+		},
+	}
+}
+
+var _ = fmt.Sprint
