@@ -250,8 +250,10 @@ func (c *call) render() (string, bool, error) {
 	if !sc.End && len(c.s.Route) > 1 {
 		sc.Back, sc.Home = true, true
 	}
-	text, _ := sc.Page(screen.LabelsFor(c.lang()), c.s.Page)
-	return text, sc.End, nil
+	// A final screen longer than a page is shown page by page (98 more); only its last
+	// page ends the session.
+	text, last := sc.Page(screen.LabelsFor(c.lang()), c.s.Page)
+	return text, sc.End && last, nil
 }
 
 // now is the engine's clock, for texts that show dates.

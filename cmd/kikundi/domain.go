@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/shopspring/decimal"
 
 	"github.com/kikundi/kikundi/chama"
 	"github.com/kikundi/kikundi/internal/config"
 	"github.com/kikundi/kikundi/internal/logging"
 	"github.com/kikundi/kikundi/mpesa"
+	"github.com/kikundi/kikundi/ussd"
 )
 
 // domain is what every long-running role shares: the groups, M-Pesa (nil when Daraja is
@@ -25,6 +27,7 @@ type domain struct {
 	groups   *chama.Service
 	payments *mpesa.Service
 	queue    *asynq.Client
+	ussd     *ussd.Engine
 }
 
 // newDomain wires chama to M-Pesa. certPEM is Daraja's certificate when the caller has it
@@ -61,6 +64,12 @@ func newDomain(ctx context.Context, cfg config.Config, st *stores, logger *slog.
 		opts.Payer = payer{d.payments}
 	}
 	d.groups = chama.New(opts)
+	var pay ussd.Payments
+	if d.payments != nil {
+		pay = collector{m: d.payments, logger: logger}
+	}
+	d.ussd = ussd.New(ussd.Options{Store: ussd.NewRedisStore(st.redis, "ussd:"), Groups: d.groups, Payments: pay,
+		Code: cfg.USSDCode, Logger: logger})
 	return d, nil
 }
 
@@ -115,4 +124,23 @@ func knownGroup(groups *chama.Service) mpesa.KnownGroup {
 		}
 		return err == nil, err
 	}
+}
+
+// collector starts STK pushes for the USSD menus. The member is waiting on a USSD screen
+// that must answer within a second, so the push (an intent committed, then a round trip
+// to Daraja) goes on in the background; a failure is logged and recorded on the intent.
+type collector struct {
+	m      *mpesa.Service
+	logger *slog.Logger
+}
+
+func (c collector) Collect(ctx context.Context, group, phone string, amount decimal.Decimal, purpose string, loan int64) error {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if _, err := c.m.Collect(ctx, mpesa.Collection{Group: group, Phone: phone, Amount: amount, Purpose: purpose, Loan: loan}); err != nil {
+			c.logger.WarnContext(ctx, "STK push not sent", "group", group, "phone", logging.Phone(phone), "error", err)
+		}
+	}()
+	return nil
 }

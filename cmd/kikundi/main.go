@@ -48,6 +48,7 @@ func commands() []command {
 		{"dev", "[--fresh]", "migrate, seed, then serve + work in one process on this machine", runDev},
 		{"migrate", "up|down|status", "apply, roll back or list the embedded SQL migrations", runMigrate},
 		{"ledger", "verify [--json]", "check every ledger invariant (exit 0 all hold, 1 broken, 2 could not run)", runLedger},
+		{"dial", "[--phone +2547…] [--server URL] [CODE]", "a feature phone in the terminal, dialling the running server as Africa's Talking would", runDial},
 		{"simulate", "daraja [--addr HOST:PORT]", "run the M-Pesa Daraja simulator alone", runSimulate},
 		{"reconcile", "statement [--json] FILE", "match an M-Pesa organisation statement (CSV) against the books (exit 0 clean, 1 differences, 2 could not run)", runReconcile},
 		{"tasks", "failed|retry ID|retry-all", "list background tasks that exhausted their retries, or run them again", runTasks},
