@@ -531,3 +531,58 @@ func (s *Service) CancelStaleLoans(ctx context.Context, code string) (int, error
 	}
 	return n, nil
 }
+
+// GuaranteeRequest is a loan a member has been asked to guarantee.
+type GuaranteeRequest struct {
+	LoanID    int64           `gorm:"column:loan_id"`
+	Borrower  string          `gorm:"column:borrower"`
+	Principal decimal.Decimal `gorm:"column:principal"`
+	Amount    decimal.Decimal `gorm:"column:amount"` // the share of it this member would pledge
+}
+
+// GuaranteeRequests lists the loans waiting for this member's pledge, oldest first.
+func (s *Service) GuaranteeRequests(ctx context.Context, a Actor, code string) ([]GuaranteeRequest, error) {
+	var out []GuaranteeRequest
+	err := s.tx(ctx, func(t *txn) error {
+		_, _, m, err := t.activeMember(a, code)
+		if err != nil {
+			return err
+		}
+		return t.db.Raw(`SELECT l.id AS loan_id, coalesce(nullif(p.name, ''), p.phone) AS borrower, l.principal, gu.amount
+			FROM chama_guarantees gu JOIN chama_loans l ON l.id = gu.loan_id
+			JOIN chama_members bm ON bm.id = l.borrower_id JOIN chama_people p ON p.id = bm.person_id
+			WHERE gu.member_id = ? AND gu.status = 'asked' AND l.status = 'accepted' ORDER BY l.id`, m.ID).Scan(&out).Error
+	})
+	return out, err
+}
+
+// LoanSummary is one of a member's loans as a phone screen shows it.
+type LoanSummary struct {
+	Loan
+	Outstanding decimal.Decimal // principal, interest and penalties still owed
+}
+
+// MyLoans lists a member's loans in the group that are not finished, newest first.
+func (s *Service) MyLoans(ctx context.Context, a Actor, code string) ([]LoanSummary, error) {
+	var out []LoanSummary
+	err := s.tx(ctx, func(t *txn) error {
+		g, _, m, err := t.activeMember(a, code)
+		if err != nil {
+			return err
+		}
+		var loans []Loan
+		if err := t.db.Raw(`SELECT * FROM chama_loans WHERE borrower_id = ? AND status NOT IN ('closed', 'rejected', 'cancelled')
+			ORDER BY id DESC`, m.ID).Scan(&loans).Error; err != nil {
+			return err
+		}
+		for _, l := range loans {
+			ls := LoanSummary{Loan: l}
+			if lb, err := t.loanBooks(g, l.ID); err == nil {
+				ls.Outstanding = lb.principal.Balance.Add(lb.interest.Balance).Add(lb.penalty.Balance)
+			}
+			out = append(out, ls)
+		}
+		return nil
+	})
+	return out, err
+}

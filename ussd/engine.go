@@ -121,8 +121,10 @@ func (e *Engine) Hop(ctx context.Context, r hop.Request) (hop.Response, error) {
 	switch {
 	case end:
 		_ = e.store.DropResume(ctx, st.Phone)
-	case len(st.Route) > 1: // somewhere worth coming back to if the line drops
+	case len(st.Route) > 2: // inside a flow (past the menus): worth coming back to if the line drops
 		_ = e.store.SaveResume(ctx, st.Phone, st)
+	case len(inputs) > 0: // back at the menus: nothing to resume
+		_ = e.store.DropResume(ctx, st.Phone)
 	}
 	return hop.Response{Text: text, End: end}, nil
 }
@@ -188,7 +190,7 @@ func (c *call) begin() error {
 		c.s.Route = []string{nodePIN}
 		return nil
 	}
-	if prev, ok, err := c.e.store.TakeResume(c.ctx, c.s.Phone); err == nil && ok && len(prev.Route) > 1 {
+	if prev, ok, err := c.e.store.TakeResume(c.ctx, c.s.Phone); err == nil && ok && len(prev.Route) > 2 {
 		c.s.Route = []string{nodeResume}
 		c.s.set("resume", encodeResume(prev))
 		return nil

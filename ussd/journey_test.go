@@ -2,11 +2,13 @@ package ussd_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
 
 	"github.com/kikundi/kikundi/chama"
 	"github.com/kikundi/kikundi/internal/dbtest"
@@ -34,14 +36,17 @@ type rig struct {
 	engine *ussd.Engine
 	groups *chama.Service
 	pay    *payments
+	db     *gorm.DB
+	store  *ussd.RedisStore
 }
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	db := dbtest.Postgres(t)
 	rdb, prefix := dbtest.Redis(t)
-	r := &rig{t: t, ctx: context.Background(), groups: chama.New(chama.Options{DB: db}), pay: &payments{}}
-	r.engine = ussd.New(ussd.Options{Store: ussd.NewRedisStore(rdb, prefix), Groups: r.groups, Payments: r.pay})
+	r := &rig{t: t, ctx: context.Background(), groups: chama.New(chama.Options{DB: db}), pay: &payments{}, db: db,
+		store: ussd.NewRedisStore(rdb, prefix)}
+	r.engine = ussd.New(ussd.Options{Store: r.store, Groups: r.groups, Payments: r.pay})
 	return r
 }
 
@@ -188,8 +193,95 @@ func TestInvitedMemberJoinsAndAnOfficialApproves(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect(t, chair.dial("v"), false, "Idhini (1)")
-	expect(t, chair.press("6"), false, "withdrawal", "KES 500.00")
+	expect(t, chair.press("7"), false, "withdrawal", "KES 500.00")
 	expect(t, chair.press("1"), false, "Kubali", "Kataa")
 	expect(t, chair.press("1"), false, "PIN")
 	expect(t, chair.press("4826"), true, "Kura imepokelewa", "open")
 }
+
+// TestALoanThroughUSSD: a member asks for a loan, reads the disclosure, names two
+// guarantors; they pledge from their own phones; two officials approve; the money is sent.
+func TestALoanThroughUSSD(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	var paid []chama.PayoutOrder
+	r.groups = chama.New(chama.Options{DB: r.db, Payer: payerFunc(func(_ context.Context, o chama.PayoutOrder) error {
+		paid = append(paid, o)
+		return nil
+	})})
+	r.engine = ussd.New(ussd.Options{Store: r.store, Groups: r.groups, Payments: r.pay})
+	people := map[string]string{"chair": "0711000001", "treasurer": "0711000002", "secretary": "0711000003",
+		"baraka": "0711000004", "chebet": "0711000005", "daudi": "0711000006"}
+	chair := r.phone(people["chair"])
+	chair.dial("a")
+	for _, in := range []string{"1", "1", "Wanjiru", "4826", "4826", "1", "UMOJA", "Umoja"} {
+		chair.press(in)
+	}
+	ca := chama.Actor{Phone: people["chair"], Channel: chama.SMS}
+	roles := map[string]chama.Role{"treasurer": chama.RoleTreasurer, "secretary": chama.RoleSecretary}
+	for _, name := range []string{"treasurer", "secretary", "baraka", "chebet", "daudi"} {
+		role, ok := roles[name]
+		if !ok {
+			role = chama.RoleMember
+		}
+		if _, err := r.groups.Invite(r.ctx, ca, "UMOJA", people[name], name, role); err != nil {
+			t.Fatal(err)
+		}
+		p := r.phone(people[name])
+		p.dial("j" + name)
+		for _, in := range []string{"2", "1", name, "5821", "5821", "1"} {
+			p.press(in)
+		}
+	}
+	for i, name := range []string{"baraka", "chebet", "daudi"} {
+		if _, err := r.groups.ReceivePayment(r.ctx, chama.Payment{Group: "UMOJA", Phone: people[name],
+			Receipt: fmt.Sprintf("UKM000010%d", i), Amount: decimal.NewFromInt(3000)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := r.phone(people["baraka"])
+	expect(t, b.dial("loan"), false, "Loans")
+	expect(t, b.press("3"), false, "Request a loan", "Guarantee requests (0)")
+	expect(t, b.press("1"), false, "Loan amount")
+	expect(t, b.press("6000"), false, "over how many months? (1-12)")
+	screen1 := b.press("3")
+	expect(t, screen1, false, "Loan KES 6,000.00 over 3 months", "Total cost of credit")
+	for strings.Contains(screen1.Text, "98 More") { // the disclosure runs over pages: read them all
+		screen1 = b.press("98")
+	}
+	expect(t, screen1, false, "I accept these terms")
+	expect(t, b.press("1"), false, "guarantor 1 of 2")
+	expect(t, b.press(people["chebet"]), false, "guarantor 2 of 2")
+	expect(t, b.press(people["daudi"]), false, "PIN")
+	expect(t, b.press("5821"), true, "guarantors have been asked")
+	for _, name := range []string{"chebet", "daudi"} {
+		g := r.phone(people[name])
+		g.dial("g" + name)
+		g.press("3")
+		expect(t, g.press("4"), false, "baraka", "KES 1,500.00")
+		expect(t, g.press("1"), false, "Guarantee", "Decline")
+		expect(t, g.press("1"), false, "PIN")
+		expect(t, g.press("5821"), true, "recorded")
+	}
+	for _, name := range []string{"chair", "treasurer"} {
+		o := r.phone(people[name])
+		pinCode := "5821"
+		lang := "en"
+		if name == "chair" {
+			pinCode, lang = "4826", "sw"
+		}
+		_ = lang
+		o.dial("o" + name)
+		o.press("7")
+		o.press("1")
+		o.press("1")
+		o.press(pinCode)
+	}
+	if len(paid) != 1 || !paid[0].Amount.Equal(decimal.NewFromInt(6000)) {
+		t.Fatalf("payouts sent: %+v", paid)
+	}
+}
+
+type payerFunc func(context.Context, chama.PayoutOrder) error
+
+func (f payerFunc) Pay(ctx context.Context, o chama.PayoutOrder) error { return f(ctx, o) }

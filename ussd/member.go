@@ -2,7 +2,6 @@ package ussd
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -109,8 +108,8 @@ type groupOption struct {
 func (c *call) groupOptions() ([]groupOption, error) {
 	l := c.lang()
 	opts := []groupOption{
-		{t(l, "m.contribute"), nodeAmount}, {t(l, "m.balance"), nodeBalance}, {t(l, "m.statement"), nodeStatement},
-		{t(l, "m.group"), nodeGroupInfo}, {t(l, "m.settings"), nodeSettings},
+		{t(l, "m.contribute"), nodeAmount}, {t(l, "m.balance"), nodeBalance}, {t(l, "m.loans"), nodeLoans},
+		{t(l, "m.statement"), nodeStatement}, {t(l, "m.group"), nodeGroupInfo}, {t(l, "m.settings"), nodeSettings},
 	}
 	pending, err := c.e.groups.PendingApprovals(c.ctx, c.actor(), c.s.Group)
 	switch {
@@ -326,5 +325,3 @@ func init() {
 		},
 	}
 }
-
-var _ = fmt.Sprint
