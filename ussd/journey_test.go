@@ -119,7 +119,7 @@ func TestOnboardingCreatingAGroupAndContributing(t *testing.T) {
 
 	// Next session: straight into UMOJA's menu; contributing offers what is due.
 	r.raiseDues("UMOJA")
-	expect(t, w.dial("s2"), false, "UMOJA", "Contribute", "Approvals (0)")
+	expect(t, w.dial("s2"), false, "UMOJA", "Contribute", "Officials (0 to approve)")
 	expect(t, w.press("1"), false, "You owe KES 500.00", "Enter 1")
 	expect(t, w.press("1"), false, "Contribute KES 500.00 to UMOJA", "PIN")
 	expect(t, w.press("9999"), false, "Wrong PIN. 2 tries left")
@@ -192,8 +192,9 @@ func TestInvitedMemberJoinsAndAnOfficialApproves(t *testing.T) {
 	if _, err := r.groups.Withdraw(r.ctx, chama.Actor{Phone: "0711000003", Channel: chama.USSD}, "UMOJA", decimal.NewFromInt(500)); err != nil {
 		t.Fatal(err)
 	}
-	expect(t, chair.dial("v"), false, "Idhini (1)")
-	expect(t, chair.press("7"), false, "withdrawal", "KES 500.00")
+	expect(t, chair.dial("v"), false, "Viongozi (idhini 1)")
+	chair.press("8")
+	expect(t, chair.press("1"), false, "withdrawal", "KES 500.00")
 	expect(t, chair.press("1"), false, "Kubali", "Kataa")
 	expect(t, chair.press("1"), false, "PIN")
 	expect(t, chair.press("4826"), true, "Kura imepokelewa", "open")
@@ -272,9 +273,10 @@ func TestALoanThroughUSSD(t *testing.T) {
 		}
 		_ = lang
 		o.dial("o" + name)
-		o.press("7")
-		o.press("1")
-		o.press("1")
+		o.press("8") // officials
+		o.press("1") // approvals
+		o.press("1") // the loan
+		o.press("1") // approve
 		o.press(pinCode)
 	}
 	if len(paid) != 1 || !paid[0].Amount.Equal(decimal.NewFromInt(6000)) {

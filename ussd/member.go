@@ -109,12 +109,13 @@ func (c *call) groupOptions() ([]groupOption, error) {
 	l := c.lang()
 	opts := []groupOption{
 		{t(l, "m.contribute"), nodeAmount}, {t(l, "m.balance"), nodeBalance}, {t(l, "m.loans"), nodeLoans},
-		{t(l, "m.statement"), nodeStatement}, {t(l, "m.group"), nodeGroupInfo}, {t(l, "m.settings"), nodeSettings},
+		{t(l, "m.peer"), nodePeer}, {t(l, "m.statement"), nodeStatement}, {t(l, "m.group"), nodeGroupInfo},
+		{t(l, "m.settings"), nodeSettings},
 	}
 	pending, err := c.e.groups.PendingApprovals(c.ctx, c.actor(), c.s.Group)
 	switch {
 	case err == nil:
-		opts = append(opts, groupOption{t(l, "m.approvals", len(pending)), nodeApprovals})
+		opts = append(opts, groupOption{t(l, "m.officials", len(pending)), nodeOfficials})
 	case errors.Is(err, chama.ErrNotOfficial):
 	default:
 		return nil, err
@@ -263,33 +264,6 @@ func init() {
 			return screen.Screen{Body: strings.Split(body, "\n"), End: true}, nil
 		},
 		handle: func(*call, string) (string, error) { return "", nil },
-	}
-	nodes[nodeSettings] = node{
-		screen: func(c *call) (screen.Screen, error) {
-			return screen.Screen{Options: []string{t(c.lang(), "settings.lang")}}, nil
-		},
-		handle: func(c *call, in string) (string, error) {
-			if in != "1" {
-				return c.invalid("invalid")
-			}
-			return nodeSetLang, nil
-		},
-	}
-	nodes[nodeSetLang] = node{
-		screen: func(c *call) (screen.Screen, error) {
-			return screen.Screen{Options: []string{t("sw", "lang.sw"), t("en", "lang.en")}}, nil
-		},
-		handle: func(c *call, in string) (string, error) {
-			lang := map[string]string{"1": "sw", "2": "en"}[in]
-			if lang == "" {
-				return c.invalid("invalid")
-			}
-			if err := c.e.groups.SetLanguage(c.ctx, c.actor(), lang); err != nil {
-				return "", err
-			}
-			c.s.Lang = lang
-			return c.done("lang.changed")
-		},
 	}
 	nodes[nodeCreateCode] = node{
 		takesText: true,

@@ -41,6 +41,8 @@ const (
 	nodeCreateCode = "create-code"
 	nodeCreateName = "create-name"
 	nodeHelp       = "help"
+	nodePeer       = "peer"      // peer loans (peer.go)
+	nodeOfficials  = "officials" // the officials' menu (officials.go)
 	nodeDone       = "done"
 )
 

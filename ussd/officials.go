@@ -79,3 +79,28 @@ func init() {
 		},
 	}
 }
+
+func init() {
+	// The officials' menu: approvals waiting first; more of the officials' work joins it.
+	nodes[nodeOfficials] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			aps, err := c.e.groups.PendingApprovals(c.ctx, c.actor(), c.s.Group)
+			if err != nil {
+				return screen.Screen{}, err
+			}
+			return screen.Screen{Options: []string{t(c.lang(), "m.approvals", len(aps))}}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if in != "1" {
+				return c.invalid("invalid")
+			}
+			return nodeApprovals, nil
+		},
+	}
+	nodes[nodePeer] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			return screen.Screen{Body: []string{t(c.lang(), "help.text", c.e.code)}, End: true}, nil
+		},
+		handle: func(*call, string) (string, error) { return "", nil },
+	}
+}

@@ -33,6 +33,8 @@ var texts = map[string][2]string{
 	"m.statement":      {"Taarifa fupi", "Mini statement"},
 	"m.group":          {"Kikundi", "Group"},
 	"m.approvals":      {"Idhini (%d)", "Approvals (%d)"},
+	"m.peer":           {"Mkopo kwa mwenzako", "Peer loans"},
+	"m.officials":      {"Viongozi (idhini %d)", "Officials (%d to approve)"},
 	"m.settings":       {"Mipangilio", "Settings"},
 	"amount.due":       {"Kiasi cha kuchanga? Unadaiwa KES %s. Weka 1 kulipa hicho, au andika kiasi:", "How much? You owe KES %s. Enter 1 to pay that, or type an amount:"},
 	"amount":           {"Andika kiasi (KES):", "Enter the amount (KES):"},
