@@ -77,7 +77,7 @@ func (e *Engine) Hop(ctx context.Context, r hop.Request) (hop.Response, error) {
 		return hop.Response{Text: t("sw", "error") + " / " + t("en", "error"), End: true}, nil
 	}
 	key := r.Aggregator + ":" + r.SessionID
-	st, found, err := e.store.Load(ctx, key)
+	st, found, prev, resumable, err := e.store.Load(ctx, key, e164)
 	if err != nil {
 		return hop.Response{}, err
 	}
@@ -85,7 +85,7 @@ func (e *Engine) Hop(ctx context.Context, r hop.Request) (hop.Response, error) {
 	var inputs []string
 	if !found {
 		st = State{Phone: e164}
-		if err := c.begin(); err != nil {
+		if err := c.begin(prev, resumable); err != nil {
 			return hop.Response{}, err
 		}
 		inputs = segments(r.Input) // a direct-dial shortcut arrives on the first hop
@@ -115,16 +115,13 @@ func (e *Engine) Hop(ctx context.Context, r hop.Request) (hop.Response, error) {
 	if end {
 		st.Data, st.Route = nil, []string{nodeDone}
 	}
-	if err := e.store.Save(ctx, key, st); err != nil {
+	// Inside a flow (past the menus) it is worth coming back to if the line drops; once
+	// the flow is over, or back at the menus, there is nothing to resume.
+	resume := !end && len(st.Route) > 2
+	forget := !resume && st.Resumable
+	st.Resumable = resume
+	if err := e.store.Save(ctx, key, st, resume, forget); err != nil {
 		return hop.Response{}, err
-	}
-	switch {
-	case end:
-		_ = e.store.DropResume(ctx, st.Phone)
-	case len(st.Route) > 2: // inside a flow (past the menus): worth coming back to if the line drops
-		_ = e.store.SaveResume(ctx, st.Phone, st)
-	case len(inputs) > 0: // back at the menus: nothing to resume
-		_ = e.store.DropResume(ctx, st.Phone)
 	}
 	return hop.Response{Text: text, End: end}, nil
 }
@@ -167,8 +164,8 @@ func fresh(s *State, r hop.Request) (inputs []string, retry bool) {
 
 // begin decides where a new session starts: onboarding for a new number, an offer to
 // resume an interrupted flow, or home.
-func (c *call) begin() error {
-	p, err := c.e.groups.PersonByPhone(c.ctx, c.s.Phone)
+func (c *call) begin(prev State, resumable bool) error {
+	o, err := c.e.groups.PersonOverview(c.ctx, c.s.Phone)
 	switch {
 	case errors.Is(err, chama.ErrUnknownPerson):
 		c.s.Lang = "sw"
@@ -177,25 +174,31 @@ func (c *call) begin() error {
 	case err != nil:
 		return err
 	}
-	c.s.Lang = p.Lang
-	consented, err := c.e.groups.HasConsent(c.ctx, c.s.Phone)
-	if err != nil {
-		return err
-	}
+	c.s.Lang, c.s.Groups = o.Lang, o.Groups
 	switch {
-	case !consented: // invited, or withdrew consent: choose a language, then the notice
+	case !o.Consented: // invited, or withdrew consent: choose a language, then the notice
 		c.s.Route = []string{nodeLanguage}
 		return nil
-	case !p.HasPIN():
+	case !o.HasPIN:
 		c.s.Route = []string{nodePIN}
 		return nil
 	}
-	if prev, ok, err := c.e.store.TakeResume(c.ctx, c.s.Phone); err == nil && ok && len(prev.Route) > 2 {
+	if resumable && len(prev.Route) > 2 {
 		c.s.Route = []string{nodeResume}
 		c.s.set("resume", encodeResume(prev))
 		return nil
 	}
 	c.s.Route = []string{nodeHome}
+	return nil
+}
+
+// refreshGroups reads the member's groups again, after joining or creating one.
+func (c *call) refreshGroups() error {
+	o, err := c.e.groups.PersonOverview(c.ctx, c.s.Phone)
+	if err != nil {
+		return err
+	}
+	c.s.Groups = o.Groups
 	return nil
 }
 

@@ -20,21 +20,27 @@ type homeItem struct {
 }
 
 func (c *call) homeItems() ([]homeItem, error) {
-	ms, err := c.e.groups.Memberships(c.ctx, c.s.Phone)
-	if err != nil && !errors.Is(err, chama.ErrUnknownPerson) {
-		return nil, err
-	}
 	var items []homeItem
-	for _, m := range ms {
-		switch m.Member.Status {
+	for _, m := range c.s.Groups {
+		switch m.Status {
 		case "active":
-			items = append(items, homeItem{label: m.Group.Name, action: "group", code: m.Group.Code})
+			items = append(items, homeItem{label: m.Name, action: "group", code: m.Code})
 		case "invited":
-			items = append(items, homeItem{label: t(c.lang(), "invite.accept", m.Group.Name), action: "join", code: m.Group.Code})
+			items = append(items, homeItem{label: t(c.lang(), "invite.accept", m.Name), action: "join", code: m.Code})
 		}
 	}
 	items = append(items, homeItem{label: t(c.lang(), "create.group"), action: "create"}, homeItem{label: t(c.lang(), "help"), action: "help"})
 	return items, nil
+}
+
+// official reports whether the member holds an office in the session's group.
+func (c *call) official() bool {
+	for _, g := range c.s.Groups {
+		if g.Code == c.s.Group && g.Status == "active" {
+			return g.Role.Official()
+		}
+	}
+	return false
 }
 
 // soleGroup is the member's only group when they have exactly one and no invitation.
@@ -87,6 +93,9 @@ func init() {
 				if _, err := c.e.groups.Accept(c.ctx, c.actor(), it.code); err != nil {
 					return c.refused(err)
 				}
+				if err := c.refreshGroups(); err != nil {
+					return "", err
+				}
 				c.s.Group = it.code
 				c.s.Flash = t(c.lang(), "joined", it.code)
 				return nodeGroup, nil
@@ -105,26 +114,30 @@ type groupOption struct {
 	next  string
 }
 
-func (c *call) groupOptions() ([]groupOption, error) {
+// groupOptions is the group's menu; counted is set when it is drawn (the officials'
+// entry then shows how many requests wait), not when a choice is read.
+func (c *call) groupOptions(counted bool) ([]groupOption, error) {
 	l := c.lang()
 	opts := []groupOption{
 		{t(l, "m.contribute"), nodeAmount}, {t(l, "m.balance"), nodeBalance}, {t(l, "m.loans"), nodeLoans},
 		{t(l, "m.peer"), nodePeer}, {t(l, "m.statement"), nodeStatement}, {t(l, "m.group"), nodeGroupInfo},
 		{t(l, "m.settings"), nodeSettings},
 	}
-	pending, err := c.e.groups.PendingApprovals(c.ctx, c.actor(), c.s.Group)
-	switch {
-	case err == nil:
-		opts = append(opts, groupOption{t(l, "m.officials", len(pending)), nodeOfficials})
-	case errors.Is(err, chama.ErrNotOfficial):
-	default:
-		return nil, err
+	if c.official() {
+		n := 0
+		if counted {
+			var err error
+			if n, err = c.e.groups.PendingCount(c.ctx, c.s.Phone, c.s.Group); err != nil {
+				return nil, err
+			}
+		}
+		opts = append(opts, groupOption{t(l, "m.officials", n), nodeOfficials})
 	}
 	return opts, nil
 }
 
 func groupMenu(c *call) (screen.Screen, error) {
-	opts, err := c.groupOptions()
+	opts, err := c.groupOptions(true)
 	if err != nil {
 		return screen.Screen{}, err
 	}
@@ -136,7 +149,7 @@ func groupMenu(c *call) (screen.Screen, error) {
 }
 
 func groupChoice(c *call, in string) (string, error) {
-	opts, err := c.groupOptions()
+	opts, err := c.groupOptions(false)
 	if err != nil {
 		return "", err
 	}
@@ -226,12 +239,12 @@ func init() {
 	}
 	nodes[nodeBalance] = node{
 		screen: func(c *call) (screen.Screen, error) {
-			pos, err := c.e.groups.Position(c.ctx, c.actor(), c.s.Group)
+			b, err := c.e.groups.MemberBalances(c.ctx, c.s.Phone, c.s.Group)
 			if err != nil {
 				return screen.Screen{}, err
 			}
-			body := t(c.lang(), "balance", c.s.Group, chama.Shillings(pos.Savings), chama.Shillings(pos.Free),
-				chama.Shillings(pos.Arrears), chama.Shillings(pos.Fines), chama.Shillings(pos.Loan.Add(pos.LoanDue)), chama.Shillings(pos.LoanLimit))
+			body := t(c.lang(), "balance", c.s.Group, chama.Shillings(b.Savings), chama.Shillings(b.Free),
+				chama.Shillings(b.Arrears), chama.Shillings(b.Fines), chama.Shillings(b.Loan))
 			return screen.Screen{Body: strings.Split(body, "\n"), End: true}, nil
 		},
 		handle: func(*call, string) (string, error) { return "", nil },
@@ -295,6 +308,9 @@ func init() {
 				return c.refused(err)
 			}
 			c.s.Group = g.Code
+			if err := c.refreshGroups(); err != nil {
+				return "", err
+			}
 			return c.done("group.created", g.Code, g.Code)
 		},
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/kikundi/kikundi/chama"
 )
 
 // SessionTTL is how long a session's state outlives its last hop: a little over the
@@ -20,14 +22,19 @@ const ResumeTTL = 5 * time.Minute
 // State is a session between hops. It never holds a PIN in clear: a PIN typed to be
 // confirmed is kept only as its argon2id hash, and the input path only as a hash.
 type State struct {
-	Phone string            `json:"phone"`
-	Lang  string            `json:"lang"`
-	Group string            `json:"group,omitempty"` // the group chosen for this session
-	Route []string          `json:"route"`           // node names; the current one is last
-	Data  map[string]string `json:"data,omitempty"`  // what the flow has gathered
-	Page  int               `json:"page,omitempty"`  // page of the current screen
-	Flash string            `json:"flash,omitempty"` // a one-time line above the next screen (an error, a note)
-	Hops  int               `json:"hops"`
+	Phone string `json:"phone"`
+	Lang  string `json:"lang"`
+	Group string `json:"group,omitempty"` // the group chosen for this session
+	// Groups are the member's groups as read when the session began (and after joining or
+	// creating one): the menus list them without asking the database on every hop.
+	Groups []chama.GroupRef `json:"groups,omitempty"`
+	// Resumable is set while a flow is saved for resuming, so leaving it is one delete.
+	Resumable bool              `json:"resumable,omitempty"`
+	Route     []string          `json:"route"`           // node names; the current one is last
+	Data      map[string]string `json:"data,omitempty"`  // what the flow has gathered
+	Page      int               `json:"page,omitempty"`  // page of the current screen
+	Flash     string            `json:"flash,omitempty"` // a one-time line above the next screen (an error, a note)
+	Hops      int               `json:"hops"`
 	// PathHash and PathLen identify the inputs already processed (FullPath aggregators),
 	// so a retried hop is recognised and a new one's fresh inputs found.
 	PathHash string `json:"path_hash,omitempty"`
@@ -53,13 +60,13 @@ func (s *State) set(k, v string) {
 
 // Store keeps sessions between hops, and interrupted flows between sessions.
 type Store interface {
-	Load(ctx context.Context, key string) (State, bool, error)
-	Save(ctx context.Context, key string, s State) error
-	Delete(ctx context.Context, key string) error
-	// SaveResume keeps an unfinished flow for the phone; TakeResume returns and removes it.
-	SaveResume(ctx context.Context, phone string, s State) error
-	TakeResume(ctx context.Context, phone string) (State, bool, error)
-	DropResume(ctx context.Context, phone string) error
+	// Load returns a session's state and, in the same round trip, takes the phone's
+	// interrupted flow (if any): wanted only when the session is new, and harmless to
+	// drop otherwise, since a running flow saves itself again.
+	Load(ctx context.Context, key, phone string) (s State, found bool, resume State, resumable bool, err error)
+	// Save stores the state and, in the same round trip, keeps or forgets the phone's
+	// resumable flow.
+	Save(ctx context.Context, key string, s State, resume, forget bool) error
 }
 
 // RedisStore keeps sessions in Redis under a prefix, each with a TTL.
@@ -73,69 +80,48 @@ func NewRedisStore(rdb redis.UniversalClient, prefix string) *RedisStore {
 	return &RedisStore{rdb: rdb, prefix: prefix}
 }
 
-func (r *RedisStore) load(ctx context.Context, key string) (State, bool, error) {
-	raw, err := r.rdb.Get(ctx, key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return State{}, false, nil
+// Load returns a session's state and takes the phone's interrupted flow, in one round trip.
+func (r *RedisStore) Load(ctx context.Context, key, phone string) (State, bool, State, bool, error) {
+	pipe := r.rdb.Pipeline()
+	get := pipe.Get(ctx, r.prefix+"s:"+key)
+	take := pipe.GetDel(ctx, r.prefix+"r:"+phone)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return State{}, false, State{}, false, fmt.Errorf("load ussd session: %w", err)
 	}
+	s, found := decodeState(get)
+	resume, resumable := decodeState(take)
+	return s, found, resume, resumable, nil
+}
+
+func decodeState(cmd *redis.StringCmd) (State, bool) {
+	raw, err := cmd.Bytes()
 	if err != nil {
-		return State{}, false, fmt.Errorf("load ussd session: %w", err)
+		return State{}, false
 	}
 	var s State
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return State{}, false, nil // an unreadable session starts afresh
+		return State{}, false // an unreadable state starts afresh
 	}
-	return s, true, nil
+	return s, true
 }
 
-func (r *RedisStore) save(ctx context.Context, key string, s State, ttl time.Duration) error {
+// Save stores a session's state for SessionTTL and keeps (for ResumeTTL) or forgets the
+// phone's resumable flow, in one round trip.
+func (r *RedisStore) Save(ctx context.Context, key string, s State, resume, forget bool) error {
 	raw, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}
-	if err := r.rdb.Set(ctx, key, raw, ttl).Err(); err != nil {
+	pipe := r.rdb.Pipeline()
+	pipe.Set(ctx, r.prefix+"s:"+key, raw, SessionTTL)
+	switch {
+	case resume:
+		pipe.Set(ctx, r.prefix+"r:"+s.Phone, raw, ResumeTTL)
+	case forget:
+		pipe.Del(ctx, r.prefix+"r:"+s.Phone)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("save ussd session: %w", err)
 	}
 	return nil
-}
-
-// Load returns a session's state.
-func (r *RedisStore) Load(ctx context.Context, key string) (State, bool, error) {
-	return r.load(ctx, r.prefix+"s:"+key)
-}
-
-// Save stores a session's state for SessionTTL.
-func (r *RedisStore) Save(ctx context.Context, key string, s State) error {
-	return r.save(ctx, r.prefix+"s:"+key, s, SessionTTL)
-}
-
-// Delete forgets a session.
-func (r *RedisStore) Delete(ctx context.Context, key string) error {
-	return r.rdb.Del(ctx, r.prefix+"s:"+key).Err()
-}
-
-// SaveResume keeps a flow to resume for ResumeTTL.
-func (r *RedisStore) SaveResume(ctx context.Context, phone string, s State) error {
-	return r.save(ctx, r.prefix+"r:"+phone, s, ResumeTTL)
-}
-
-// TakeResume returns the phone's interrupted flow, once.
-func (r *RedisStore) TakeResume(ctx context.Context, phone string) (State, bool, error) {
-	raw, err := r.rdb.GetDel(ctx, r.prefix+"r:"+phone).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return State{}, false, nil
-	}
-	if err != nil {
-		return State{}, false, err
-	}
-	var s State
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return State{}, false, nil
-	}
-	return s, true, nil
-}
-
-// DropResume forgets an interrupted flow.
-func (r *RedisStore) DropResume(ctx context.Context, phone string) error {
-	return r.rdb.Del(ctx, r.prefix+"r:"+phone).Err()
 }

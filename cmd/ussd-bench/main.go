@@ -25,6 +25,7 @@ type options struct {
 	duration    time.Duration
 	members     int
 	keep        bool
+	cpuprofile  string
 }
 
 func main() {
@@ -33,6 +34,7 @@ func main() {
 	flag.DurationVar(&o.duration, "d", 10*time.Second, "how long each phase runs")
 	flag.IntVar(&o.members, "members", 200, "members (in groups of 10) the phones dial as")
 	flag.BoolVar(&o.keep, "keep", false, "keep the bench database afterwards")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the hop phase to this file")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -91,7 +92,20 @@ func run(ctx context.Context, o options) error {
 
 	fmt.Fprintf(os.Stderr, "ussd-bench: %d concurrent sessions, %s a phase, %d members\n", o.concurrency, o.duration, len(phones))
 	bare := load(ctx, o, addr+"/bare", phones)
+	if o.cpuprofile != "" {
+		f, err := os.Create(o.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	hops := load(ctx, o, addr+"/hooks/at/ussd", phones)
+	if o.cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
 	if hops.errors > 0 || bare.errors > 0 {
 		return fmt.Errorf("%d hop errors, %d bare errors (first: %s)", hops.errors, bare.errors, hops.firstErr)
 	}
