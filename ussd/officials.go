@@ -2,26 +2,234 @@ package ussd
 
 import (
 	"encoding/json"
-	"fmt"
+	"errors"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/kikundi/kikundi/chama"
+	"github.com/kikundi/kikundi/chama/rules"
+	"github.com/kikundi/kikundi/internal/phone"
 	"github.com/kikundi/kikundi/ussd/screen"
 )
 
-// Approvals waiting for an official: pick one, approve or reject, confirm with the PIN.
+// The officials' menu: the approvals waiting for them (approve or reject with the PIN),
+// inviting a member, asking for a welfare grant, proposing a new contribution, and the
+// share-out that closes a cycle, previewed line by line before it is asked for. Every
+// request is confirmed with the official's PIN and then waits for the other officials.
 
+const (
+	nodeInvitePhone     = "invite-phone"
+	nodeInviteName      = "invite-name"
+	nodeInviteRole      = "invite-role"
+	nodeInvitePIN       = "invite-pin"
+	nodeWelfarePhone    = "welfare-phone"
+	nodeWelfareAmount   = "welfare-amount"
+	nodeWelfareReason   = "welfare-reason"
+	nodeWelfarePIN      = "welfare-pin"
+	nodeContribution    = "contribution"
+	nodeContributionPIN = "contribution-pin"
+	nodeShareOut        = "shareout"
+	nodeShareOutPIN     = "shareout-pin"
+)
+
+// inviteRoles are the roles an official can invite to, in menu order.
+var inviteRoles = []chama.Role{chama.RoleMember, chama.RoleTreasurer, chama.RoleSecretary}
+
+// welfareReasons are the reasons a welfare grant is asked for, in menu order; the key is
+// what the request records.
+var welfareReasons = []string{"funeral", "illness", "birth", "other"}
+
+func roleText(lang string, r chama.Role) string { return t(lang, "role."+string(r)) }
+
+func reasonText(lang, reason string) string {
+	if _, ok := texts["wf."+reason]; ok {
+		return t(lang, "wf."+reason)
+	}
+	return reason
+}
+
+func frequencyText(lang string, f rules.Frequency) string {
+	if f == rules.Weekly {
+		return t(lang, "freq.weekly")
+	}
+	return t(lang, "freq.monthly")
+}
+
+// approvalLine is one request as an official decides on it: its number, its subject and
+// what it is for (the amount, the new contribution, the cycle shared out). A rule change
+// made elsewhere (by SMS) that keeps the contribution says only that other rules change.
 func approvalLine(c *call, ap chama.Approval) string {
-	var body map[string]any
+	var body struct {
+		Amount *decimal.Decimal    `json:"amount"`
+		Reason string              `json:"reason"`
+		Rules  *rules.Constitution `json:"rules"`
+		Cycle  int                 `json:"cycle"`
+		Role   chama.Role          `json:"role"`
+	}
 	_ = json.Unmarshal(ap.Payload, &body)
 	detail := ""
-	if a, ok := body["amount"]; ok {
-		detail = fmt.Sprintf("KES %v", a)
+	switch {
+	case body.Amount != nil && body.Reason != "":
+		detail = "KES " + chama.Shillings(*body.Amount) + " (" + reasonText(c.lang(), body.Reason) + ")"
+	case body.Amount != nil:
+		detail = "KES " + chama.Shillings(*body.Amount)
+	case body.Rules != nil:
+		detail = t(c.lang(), "ap.rules.other")
+		if cur, _, err := c.e.groups.Rules(c.ctx, c.s.Group); err == nil && !cur.Contribution.Equal(body.Rules.Contribution) {
+			detail = t(c.lang(), "ap.rules", chama.Shillings(body.Rules.Contribution), chama.Shillings(cur.Contribution))
+		}
+	case ap.Subject == chama.SubjectShareOut && body.Cycle > 0:
+		detail = t(c.lang(), "ap.cycle", body.Cycle)
+	case body.Role != "":
+		detail = strings.ToLower(roleText(c.lang(), body.Role))
 	}
 	return t(c.lang(), "approval", ap.ID, ap.Subject, detail)
 }
 
+// shortName is a name as a confirmation screen shows it: at most 24 letters, so that the
+// screen, a wrong-PIN line above it and the PIN prompt stay on one page (a PIN screen takes
+// text: 98 there is a PIN, not More).
+func shortName(s string) string {
+	if r := []rune(s); len(r) > 24 {
+		return string(r[:21]) + "..."
+	}
+	return s
+}
+
+// sentence is a chama refusal as a sentence: its package prefix gone, capitalised, with a
+// full stop.
+func sentence(err error) string {
+	s := err.Error()
+	for _, p := range []string{"chama: ", "rules: ", "phone: "} {
+		s = strings.TrimPrefix(s, p)
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+// refusals are the chama's refusals the officials' and peer menus can meet, with the key of
+// their Swahili wording.
+var refusals = []struct {
+	err error
+	key string
+}{
+	{chama.ErrOfficeTaken, "x.office"}, {chama.ErrAlreadyMember, "x.already"}, {chama.ErrQuorumImpossible, "x.quorum"},
+	{chama.ErrPending, "x.pending"}, {chama.ErrInsufficientSavings, "x.savings"}, {chama.ErrActiveLoan, "x.loans"},
+	{chama.ErrMpesaLimit, "x.mpesa"}, {chama.ErrInvalidAmount, "x.amount"}, {rules.ErrInvalidConstitution, "x.rules"},
+	{chama.ErrLoanState, "x.loanstate"}, {chama.ErrUnknownLoan, "x.unknownloan"}, {chama.ErrSelfGuarantee, "p.self"},
+	{chama.ErrInvalidRole, "x.role"}, {chama.ErrNotOfficial, "only.officials"},
+}
+
+// refusalText is what to show for a refusal: in English the chama's own sentence (they are
+// written to be shown, and carry the detail, e.g. why an office cannot be filled), in
+// Swahili its translation. ok is false for an error that is not a refusal (the database
+// failing), which the caller must return as an error.
+func refusalText(lang string, err error) (string, bool) {
+	key := ""
+	for _, r := range refusals {
+		if errors.Is(err, r.err) {
+			key = r.key
+			break
+		}
+	}
+	if key == "" && !strings.HasPrefix(err.Error(), "chama: ") && !strings.HasPrefix(err.Error(), "rules: ") {
+		return "", false
+	}
+	switch {
+	case lang == "en":
+		return sentence(err), true
+	case key != "":
+		return t(lang, key), true
+	}
+	return t(lang, "x.other", sentence(err)), true
+}
+
+// turnedDown ends a flow on a refusal from the chama; a wrong PIN asks for it again.
+func (c *call) turnedDown(err error) (string, error) {
+	var wrong *chama.WrongPINError
+	if errors.As(err, &wrong) || errors.Is(err, chama.ErrPINLocked) || errors.Is(err, chama.ErrNotMember) {
+		return c.refused(err)
+	}
+	if msg, ok := refusalText(c.lang(), err); ok {
+		c.s.set("done", msg)
+		return nodeDone, nil
+	}
+	return c.refused(err)
+}
+
+// memberNamed reads a phone typed for another member of the session's group: its E.164
+// form and the member's name. A number that is not an active member re-prompts.
+func (c *call) memberNamed(in string) (e164, name string, ok bool, err error) {
+	e164, err = phone.Normalize(in)
+	if err != nil {
+		c.s.Flash = t(c.lang(), "o.phone.bad")
+		return "", "", false, nil
+	}
+	o, err := c.e.groups.PersonOverview(c.ctx, e164)
+	if err != nil && !errors.Is(err, chama.ErrUnknownPerson) {
+		return "", "", false, err
+	}
+	for _, g := range o.Groups {
+		if g.Code == c.s.Group && g.Status == "active" {
+			name = shortName(o.Name)
+			if name == "" {
+				name = phone.Local(e164)
+			}
+			return e164, name, true, nil
+		}
+	}
+	c.s.Flash = t(c.lang(), "o.notmember")
+	return "", "", false, nil
+}
+
+// inGroup reports whether a phone is already a member of the session's group, or invited.
+func (c *call) inGroup(e164 string) (bool, error) {
+	o, err := c.e.groups.PersonOverview(c.ctx, e164)
+	if errors.Is(err, chama.ErrUnknownPerson) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, g := range o.Groups {
+		if g.Code == c.s.Group {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 func init() {
+	nodes[nodeOfficials] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			aps, err := c.e.groups.PendingApprovals(c.ctx, c.actor(), c.s.Group)
+			if errors.Is(err, chama.ErrNotOfficial) {
+				return screen.Screen{Body: []string{t(c.lang(), "only.officials")}, End: true}, nil
+			}
+			if err != nil {
+				return screen.Screen{}, err
+			}
+			l := c.lang()
+			return screen.Screen{Title: t(l, "o.title"), Options: []string{t(l, "m.approvals", len(aps)), t(l, "o.invite"),
+				t(l, "o.welfare"), t(l, "o.contrib"), t(l, "o.shareout")}}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			next := map[string]string{"1": nodeApprovals, "2": nodeInvitePhone, "3": nodeWelfarePhone, "4": nodeContribution,
+				"5": nodeShareOut}[in]
+			if next == "" {
+				return c.invalid("invalid")
+			}
+			return next, nil
+		},
+	}
 	nodes[nodeApprovals] = node{
 		screen: func(c *call) (screen.Screen, error) {
 			aps, err := c.e.groups.PendingApprovals(c.ctx, c.actor(), c.s.Group)
@@ -80,27 +288,261 @@ func init() {
 	}
 }
 
+// Inviting a member: phone, name, role, PIN.
 func init() {
-	// The officials' menu: approvals waiting first; more of the officials' work joins it.
-	nodes[nodeOfficials] = node{
+	nodes[nodeInvitePhone] = node{
+		takesText: true,
+		screen:    func(c *call) (screen.Screen, error) { return screen.Screen{Prompt: t(c.lang(), "o.inv.phone")}, nil },
+		handle: func(c *call, in string) (string, error) {
+			e164, err := phone.Normalize(in)
+			if err != nil {
+				return c.invalid("o.phone.bad")
+			}
+			switch already, err := c.inGroup(e164); {
+			case err != nil:
+				return "", err
+			case already:
+				return c.invalid("x.already")
+			}
+			c.s.set("phone", e164)
+			return nodeInviteName, nil
+		},
+	}
+	nodes[nodeInviteName] = node{
+		takesText: true,
+		screen:    func(c *call) (screen.Screen, error) { return screen.Screen{Prompt: t(c.lang(), "o.inv.name")}, nil },
+		handle: func(c *call, in string) (string, error) {
+			name := strings.Join(strings.Fields(in), " ")
+			if name == "" || utf8.RuneCountInString(name) > 60 {
+				return c.invalid("o.inv.name")
+			}
+			c.s.set("name", name)
+			return nodeInviteRole, nil
+		},
+	}
+	nodes[nodeInviteRole] = node{
 		screen: func(c *call) (screen.Screen, error) {
-			aps, err := c.e.groups.PendingApprovals(c.ctx, c.actor(), c.s.Group)
+			sc := screen.Screen{Title: t(c.lang(), "o.inv.role", shortName(c.s.Data["name"]))}
+			for _, r := range inviteRoles {
+				sc.Options = append(sc.Options, roleText(c.lang(), r))
+			}
+			return sc, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			i, ok := choice(in, len(inviteRoles))
+			if !ok {
+				return c.invalid("invalid")
+			}
+			c.s.set("role", string(inviteRoles[i]))
+			return nodeInvitePIN, nil
+		},
+	}
+	nodes[nodeInvitePIN] = node{
+		takesText: true,
+		screen: func(c *call) (screen.Screen, error) {
+			l := c.lang()
+			return screen.Screen{Body: []string{t(l, "o.inv.confirm", shortName(c.s.Data["name"]), phone.Local(c.s.Data["phone"]),
+				strings.ToLower(roleText(l, chama.Role(c.s.Data["role"]))))}, Prompt: t(l, "pin.enter")}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if err := c.e.groups.CheckPIN(c.ctx, c.s.Phone, in); err != nil {
+				return c.refused(err)
+			}
+			role := chama.Role(c.s.Data["role"])
+			if _, err := c.e.groups.Invite(c.ctx, c.actor(), c.s.Group, c.s.Data["phone"], c.s.Data["name"], role); err != nil {
+				return c.turnedDown(err)
+			}
+			return c.done("o.invited", shortName(c.s.Data["name"]), strings.ToLower(roleText(c.lang(), role)), c.e.code)
+		},
+	}
+}
+
+// A welfare grant: the member's phone, the amount (the fund's balance shown), the reason,
+// PIN; the grant is paid once the officials approve.
+func init() {
+	nodes[nodeWelfarePhone] = node{
+		takesText: true,
+		screen:    func(c *call) (screen.Screen, error) { return screen.Screen{Prompt: t(c.lang(), "o.wf.phone")}, nil },
+		handle: func(c *call, in string) (string, error) {
+			e164, name, ok, err := c.memberNamed(in)
+			if err != nil || !ok {
+				return "", err
+			}
+			c.s.set("phone", e164)
+			c.s.set("name", name)
+			return nodeWelfareAmount, nil
+		},
+	}
+	nodes[nodeWelfareAmount] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			gp, err := c.e.groups.GroupStatement(c.ctx, c.actor(), c.s.Group)
 			if err != nil {
 				return screen.Screen{}, err
 			}
-			return screen.Screen{Options: []string{t(c.lang(), "m.approvals", len(aps))}}, nil
+			return screen.Screen{Prompt: t(c.lang(), "o.wf.amount", chama.Shillings(gp.Welfare), c.s.Data["name"])}, nil
 		},
 		handle: func(c *call, in string) (string, error) {
-			if in != "1" {
-				return c.invalid("invalid")
+			amount, ok := parseAmount(in)
+			if !ok {
+				return c.invalid("amount.bad")
 			}
-			return nodeApprovals, nil
+			c.s.set("amount", amount.String())
+			return nodeWelfareReason, nil
 		},
 	}
-	nodes[nodePeer] = node{
+	nodes[nodeWelfareReason] = node{
 		screen: func(c *call) (screen.Screen, error) {
-			return screen.Screen{Body: []string{t(c.lang(), "help.text", c.e.code)}, End: true}, nil
+			sc := screen.Screen{Title: t(c.lang(), "o.wf.reason")}
+			for _, r := range welfareReasons {
+				sc.Options = append(sc.Options, reasonText(c.lang(), r))
+			}
+			return sc, nil
 		},
-		handle: func(*call, string) (string, error) { return "", nil },
+		handle: func(c *call, in string) (string, error) {
+			i, ok := choice(in, len(welfareReasons))
+			if !ok {
+				return c.invalid("invalid")
+			}
+			c.s.set("reason", welfareReasons[i])
+			return nodeWelfarePIN, nil
+		},
+	}
+	nodes[nodeWelfarePIN] = node{
+		takesText: true,
+		screen: func(c *call) (screen.Screen, error) {
+			amount, _ := decimal.NewFromString(c.s.Data["amount"])
+			return screen.Screen{Body: []string{t(c.lang(), "o.wf.confirm", chama.Shillings(amount), c.s.Data["name"],
+				reasonText(c.lang(), c.s.Data["reason"]))}, Prompt: t(c.lang(), "pin.enter")}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if err := c.e.groups.CheckPIN(c.ctx, c.s.Phone, in); err != nil {
+				return c.refused(err)
+			}
+			amount, _ := decimal.NewFromString(c.s.Data["amount"])
+			ap, err := c.e.groups.RequestWelfare(c.ctx, c.actor(), c.s.Group, c.s.Data["phone"], amount, c.s.Data["reason"])
+			if err != nil {
+				return c.turnedDown(err)
+			}
+			return c.done("o.requested", ap.ID, ap.Quorum)
+		},
+	}
+}
+
+// A new contribution: the amount now shown, the new one typed, PIN; the constitution in
+// force is proposed again with only the contribution changed, and takes effect from the
+// next period once approved.
+func init() {
+	nodes[nodeContribution] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			rc, _, err := c.e.groups.Rules(c.ctx, c.s.Group)
+			if err != nil {
+				return screen.Screen{}, err
+			}
+			per := frequencyText(c.lang(), rc.Frequency)
+			return screen.Screen{Prompt: t(c.lang(), "o.ct.prompt", chama.Shillings(rc.Contribution), per, per)}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			amount, ok := parseAmount(in)
+			if !ok {
+				return c.invalid("amount.bad")
+			}
+			rc, _, err := c.e.groups.Rules(c.ctx, c.s.Group)
+			if err != nil {
+				return "", err
+			}
+			if amount.Equal(rc.Contribution) {
+				return c.invalid("o.ct.same")
+			}
+			c.s.set("amount", amount.String())
+			c.s.set("was", rc.Contribution.String())
+			c.s.set("per", frequencyText(c.lang(), rc.Frequency))
+			return nodeContributionPIN, nil
+		},
+	}
+	nodes[nodeContributionPIN] = node{
+		takesText: true,
+		screen: func(c *call) (screen.Screen, error) {
+			was, _ := decimal.NewFromString(c.s.Data["was"])
+			amount, _ := decimal.NewFromString(c.s.Data["amount"])
+			return screen.Screen{Body: []string{t(c.lang(), "o.ct.confirm", chama.Shillings(amount), c.s.Data["per"], chama.Shillings(was))},
+				Prompt: t(c.lang(), "pin.enter")}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if err := c.e.groups.CheckPIN(c.ctx, c.s.Phone, in); err != nil {
+				return c.refused(err)
+			}
+			rc, _, err := c.e.groups.Rules(c.ctx, c.s.Group)
+			if err != nil {
+				return "", err
+			}
+			amount, _ := decimal.NewFromString(c.s.Data["amount"])
+			rc.Contribution = amount
+			ap, err := c.e.groups.ProposeRules(c.ctx, c.actor(), c.s.Group, rc)
+			if err != nil {
+				return c.turnedDown(err)
+			}
+			return c.done("o.ct.sent", ap.ID, chama.Shillings(amount), c.s.Data["per"], ap.Quorum)
+		},
+	}
+}
+
+// The share-out: the preview, one line per member (name and what they would be paid),
+// over as many pages as it takes; then the request, with the PIN.
+func init() {
+	nodes[nodeShareOut] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			pv, err := c.e.groups.PreviewShareOut(c.ctx, c.actor(), c.s.Group)
+			if err != nil {
+				if msg, ok := refusalText(c.lang(), err); ok {
+					return screen.Screen{Body: []string{msg}, End: true}, nil
+				}
+				return screen.Screen{}, err
+			}
+			l := c.lang()
+			if len(pv.Lines) == 0 {
+				return screen.Screen{Body: []string{t(l, "o.so.none")}, End: true}, nil
+			}
+			sc := screen.Screen{Body: []string{t(l, "o.so.head", pv.Cycle, chama.Shillings(pv.Profit), chama.Shillings(pv.Fund))},
+				Options: []string{t(l, "o.so.request")}}
+			paid := decimal.Zero
+			for _, line := range pv.Lines {
+				name := line.Name
+				if name == "" {
+					name = phone.Local(line.Phone)
+				}
+				sc.Body = append(sc.Body, t(l, "o.so.line", name, chama.Shillings(line.Net)))
+				paid = paid.Add(line.Net)
+			}
+			c.s.set("fund", paid.String())
+			c.s.set("members", strconv.Itoa(len(pv.Lines)))
+			c.s.set("cycle", strconv.Itoa(pv.Cycle))
+			return sc, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if in != "1" || c.s.Data["cycle"] == "" {
+				return c.invalid("invalid")
+			}
+			return nodeShareOutPIN, nil
+		},
+	}
+	nodes[nodeShareOutPIN] = node{
+		takesText: true,
+		screen: func(c *call) (screen.Screen, error) {
+			fund, _ := decimal.NewFromString(c.s.Data["fund"])
+			members, _ := strconv.Atoi(c.s.Data["members"])
+			cycle, _ := strconv.Atoi(c.s.Data["cycle"])
+			return screen.Screen{Body: []string{t(c.lang(), "o.so.confirm", chama.Shillings(fund), members, cycle)},
+				Prompt: t(c.lang(), "pin.enter")}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if err := c.e.groups.CheckPIN(c.ctx, c.s.Phone, in); err != nil {
+				return c.refused(err)
+			}
+			ap, err := c.e.groups.RequestShareOut(c.ctx, c.actor(), c.s.Group)
+			if err != nil {
+				return c.turnedDown(err)
+			}
+			return c.done("o.requested", ap.ID, ap.Quorum)
+		},
 	}
 }

@@ -1,21 +1,72 @@
 package ussd
 
 import (
+	"bytes"
+	"crypto/ecdh"
+	"crypto/hpke"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/kikundi/kikundi/chama"
+	"github.com/kikundi/kikundi/internal/pin"
 	"github.com/kikundi/kikundi/ussd/screen"
 )
 
-// Settings: the member's language (and, below, their PIN).
+// Settings: the member's language, and their PIN.
+//
+// Changing the PIN takes the new PIN, the current PIN, then the new PIN again, and calls
+// the chama with the current and the new PIN together on the last hop. Between hops the
+// session must carry one of them without keeping it in clear, and without a server key
+// (any instance may answer the next hop). So the first entry of the new PIN is turned,
+// through argon2id (as costly as the stored PIN hash), into an HPKE key pair of which the
+// session keeps only the public key and the salt; the current PIN, once checked, is
+// sealed to that public key; the second entry of the new PIN derives the private key
+// again, which both proves the two entries match and opens the current PIN. A stolen
+// session reveals no more than an argon2id hash of the new PIN would.
+
+const (
+	nodePINChangeNew     = "pin-change-new"
+	nodePINChangeCurrent = "pin-change-current"
+	nodePINChangeAgain   = "pin-change-again"
+)
+
+var (
+	pinKEM  = hpke.DHKEM(ecdh.X25519())
+	pinKDF  = hpke.HKDFSHA256()
+	pinAEAD = hpke.AES256GCM()
+	pinInfo = []byte("kikundi ussd pin change v1")
+	b64     = base64.RawStdEncoding
+)
+
+// pinKey derives the key pair a new PIN stands for, with the same argon2id costs as the
+// stored PIN hash (internal/pin).
+func pinKey(p string, salt []byte) (hpke.PrivateKey, error) {
+	return pinKEM.DeriveKeyPair(argon2.IDKey([]byte(p), salt, 2, 19*1024, 1, 32))
+}
+
+// forgetPINChange drops what a PIN change gathered.
+func (c *call) forgetPINChange() {
+	for _, k := range []string{"pin.salt", "pin.pub", "pin.sealed"} {
+		delete(c.s.Data, k)
+	}
+}
 
 func init() {
 	nodes[nodeSettings] = node{
 		screen: func(c *call) (screen.Screen, error) {
-			return screen.Screen{Options: []string{t(c.lang(), "settings.lang")}}, nil
+			return screen.Screen{Options: []string{t(c.lang(), "settings.lang"), t(c.lang(), "settings.pin")}}, nil
 		},
 		handle: func(c *call, in string) (string, error) {
-			if in != "1" {
-				return c.invalid("invalid")
+			switch in {
+			case "1":
+				return nodeSetLang, nil
+			case "2":
+				return nodePINChangeNew, nil
 			}
-			return nodeSetLang, nil
+			return c.invalid("invalid")
 		},
 	}
 	nodes[nodeSetLang] = node{
@@ -32,6 +83,96 @@ func init() {
 			}
 			c.s.Lang = lang
 			return c.done("lang.changed")
+		},
+	}
+	nodes[nodePINChangeNew] = node{
+		takesText: true,
+		screen:    func(c *call) (screen.Screen, error) { return screen.Screen{Prompt: t(c.lang(), "s.pin.new")}, nil },
+		handle: func(c *call, in string) (string, error) {
+			if err := pin.Valid(in); err != nil {
+				if errors.Is(err, pin.ErrTooSimple) {
+					return c.invalid("pin.weak")
+				}
+				return c.invalid("s.pin.new")
+			}
+			salt := make([]byte, 16)
+			if _, err := rand.Read(salt); err != nil {
+				return "", err
+			}
+			k, err := pinKey(in, salt)
+			if err != nil {
+				return "", err
+			}
+			c.forgetPINChange()
+			c.s.set("pin.salt", b64.EncodeToString(salt))
+			c.s.set("pin.pub", b64.EncodeToString(k.PublicKey().Bytes()))
+			return nodePINChangeCurrent, nil
+		},
+	}
+	nodes[nodePINChangeCurrent] = node{
+		takesText: true,
+		screen:    func(c *call) (screen.Screen, error) { return screen.Screen{Prompt: t(c.lang(), "s.pin.current")}, nil },
+		handle: func(c *call, in string) (string, error) {
+			if err := c.e.groups.CheckPIN(c.ctx, c.s.Phone, in); err != nil {
+				return c.refused(err) // a wrong PIN asks again, with the tries left
+			}
+			salt, err1 := b64.DecodeString(c.s.Data["pin.salt"])
+			raw, err2 := b64.DecodeString(c.s.Data["pin.pub"])
+			pub, err3 := pinKEM.NewPublicKey(raw)
+			if err := errors.Join(err1, err2, err3); err != nil {
+				return "", err
+			}
+			// The current PIN typed as the new one: nothing would change.
+			if same, err := pinKey(in, salt); err == nil && bytes.Equal(same.PublicKey().Bytes(), raw) {
+				c.forgetPINChange()
+				c.s.Route = c.s.Route[:len(c.s.Route)-1]
+				return c.invalid("s.pin.same")
+			}
+			sealed, err := hpke.Seal(pub, pinKDF, pinAEAD, pinInfo, []byte(in))
+			if err != nil {
+				return "", err
+			}
+			c.s.set("pin.sealed", b64.EncodeToString(sealed))
+			return nodePINChangeAgain, nil
+		},
+	}
+	nodes[nodePINChangeAgain] = node{
+		takesText: true,
+		screen:    func(c *call) (screen.Screen, error) { return screen.Screen{Prompt: t(c.lang(), "s.pin.again")}, nil },
+		handle: func(c *call, in string) (string, error) {
+			salt, err1 := b64.DecodeString(c.s.Data["pin.salt"])
+			raw, err2 := b64.DecodeString(c.s.Data["pin.pub"])
+			sealed, err3 := b64.DecodeString(c.s.Data["pin.sealed"])
+			if err := errors.Join(err1, err2, err3); err != nil {
+				return "", err
+			}
+			k, err := pinKey(in, salt)
+			if err != nil {
+				return "", err
+			}
+			var current []byte
+			if bytes.Equal(k.PublicKey().Bytes(), raw) {
+				current, err = hpke.Open(k, pinKDF, pinAEAD, pinInfo, sealed)
+			}
+			if current == nil || err != nil { // not the PIN chosen first: choose it again
+				c.forgetPINChange()
+				c.s.Route = c.s.Route[:len(c.s.Route)-2]
+				return c.invalid("pin.mismatch")
+			}
+			err = c.e.groups.SetPIN(c.ctx, c.actor(), string(current), in)
+			c.forgetPINChange()
+			var wrong *chama.WrongPINError
+			switch {
+			case errors.As(err, &wrong): // the current PIN failed on the way: start again
+				c.s.Route = c.s.Route[:len(c.s.Route)-2]
+				return c.invalid("pin.wrong", wrong.TriesLeft)
+			case errors.Is(err, pin.ErrTooSimple):
+				c.s.Route = c.s.Route[:len(c.s.Route)-2]
+				return c.invalid("pin.weak")
+			case err != nil:
+				return c.refused(err)
+			}
+			return c.done("s.pin.changed")
 		},
 	}
 }
