@@ -45,6 +45,8 @@ type Deps struct {
 	Books    Books
 	// Reconciler runs the nightly statement reconciliation; nil: none configured.
 	Reconciler Reconciler
+	// Messages sends SMS; nil: messages stay queued in the outbox.
+	Messages Messages
 	Logger     *slog.Logger
 }
 
@@ -69,6 +71,13 @@ func NewMux(d Deps) (*asynq.ServeMux, error) {
 	mux.HandleFunc(TypeChamaExpireApprovals, c.expireApprovals)
 	mux.HandleFunc(TypeChamaDispatchPayouts, c.dispatchPayouts)
 	mux.HandleFunc(TypeMpesaReconcile, reconcileHandler{r: d.Reconciler, logger: d.Logger}.reconcile)
+	if d.Messages != nil {
+		sh := smsHandlers{messages: d.Messages, logger: d.Logger}
+		mux.HandleFunc(tasks.TypeSMSSend, sh.send)
+		mux.HandleFunc(TypeSMSRequeue, sh.requeue)
+	} else {
+		mux.HandleFunc(TypeSMSRequeue, func(context.Context, *asynq.Task) error { return nil })
+	}
 	if d.Payments == nil {
 		idle := func(context.Context, *asynq.Task) error { return nil }
 		mux.HandleFunc(TypeMpesaSweep, idle)

@@ -9,6 +9,7 @@ import (
 	"github.com/kikundi/kikundi/internal/config"
 	"github.com/kikundi/kikundi/internal/metrics"
 	"github.com/kikundi/kikundi/migrations"
+	"github.com/kikundi/kikundi/sms"
 )
 
 func runDev(ctx context.Context, e env, args []string) error {
@@ -57,7 +58,9 @@ func runDev(ctx context.Context, e env, args []string) error {
 	}
 	defer d.close()
 
-	h, err := startHTTP(newApp(cfg, st, d, logger, metrics.New()), cfg.HTTPAddr, logger)
+	app := newApp(cfg, st, d, logger, metrics.New())
+	sms.MountSandbox(app, d.outbox) // development only: what the sandbox "sent"
+	h, err := startHTTP(app, cfg.HTTPAddr, logger)
 	if err != nil {
 		return err
 	}
@@ -110,6 +113,8 @@ Kikundi dev is running.
   hook token   %[3]s (webhooks carry it as ?token=)
   M-Pesa       http://%[4]s (the Daraja simulator; control API under /simulator/,
                statement at /simulator/statement.csv)
+  SMS sandbox  %[1]s/dev/sms?phone=+254711000001
+  a phone      bin/kikundi dial --phone 0711000005   (PIN 2580)
 Ctrl-C stops everything.
 `, base, cfg.USSDCode, token, simAddr)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -76,6 +77,10 @@ func dial(ctx context.Context, d dialer, path []string, in io.Reader, out io.Wri
 	_, _ = rand.Read(b)
 	session := "dial-" + hex.EncodeToString(b)
 	keys := bufio.NewScanner(in)
+	seen := map[string]bool{}
+	for _, m := range d.inbox(ctx) { // messages from before this call are not news
+		seen[m.ID] = true
+	}
 	fmt.Fprintf(out, "Dialling %s from %s…\n", d.code, d.phone)
 	for {
 		text, end, err := d.hop(ctx, session, strings.Join(path, "*"))
@@ -85,6 +90,7 @@ func dial(ctx context.Context, d dialer, path []string, in io.Reader, out io.Wri
 		fmt.Fprintf(out, "\n┌──────────────────────────────┐\n%s\n└──────────────────────────────┘\n", indent(text))
 		if end {
 			fmt.Fprintln(out, "(session ended)")
+			d.showSMS(ctx, seen, out)
 			return nil
 		}
 		fmt.Fprint(out, "> ")
@@ -141,4 +147,56 @@ func (d *dialer) hop(ctx context.Context, session, text string) (string, bool, e
 		return s[4:], true, nil
 	}
 	return "", false, fmt.Errorf("the server answered neither CON nor END: %q", s)
+}
+
+// sandboxSMS is one message as GET /dev/sms lists it.
+type sandboxSMS struct {
+	ID      string `json:"id"`
+	Message string `json:"message"`
+	Status  string `json:"status"`
+}
+
+// inbox reads the SMS the dev sandbox holds for this phone; outside kikundi dev there is
+// none, and the phone simply shows no messages.
+func (d *dialer) inbox(ctx context.Context) []sandboxSMS {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.base+"/dev/sms?phone="+url.QueryEscape(d.phone), nil)
+	if err != nil {
+		return nil
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var msgs []sandboxSMS
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&msgs) != nil {
+		return nil
+	}
+	return msgs
+}
+
+// smsWait is how long the phone waits for the SMS a session's action causes (an M-Pesa
+// receipt comes once the payment settles, seconds after the session).
+var smsWait = 8 * time.Second
+
+// showSMS prints messages that arrive for the phone after the session, as a handset would.
+func (d *dialer) showSMS(ctx context.Context, seen map[string]bool, out io.Writer) {
+	deadline := time.Now().Add(smsWait)
+	for time.Now().Before(deadline) {
+		for _, m := range d.inbox(ctx) {
+			if seen[m.ID] {
+				continue
+			}
+			seen[m.ID] = true
+			fmt.Fprintf(out, "\n[SMS] %s\n", m.Message)
+			deadline = time.Now().Add(2 * time.Second) // more may follow closely
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/kikundi/kikundi/internal/config"
 	"github.com/kikundi/kikundi/internal/logging"
 	"github.com/kikundi/kikundi/mpesa"
+	"github.com/kikundi/kikundi/sms"
 	"github.com/kikundi/kikundi/ussd"
 )
 
@@ -28,6 +29,8 @@ type domain struct {
 	payments *mpesa.Service
 	queue    *asynq.Client
 	ussd     *ussd.Engine
+	outbox   *sms.Outbox
+	provider sms.Provider
 }
 
 // newDomain wires chama to M-Pesa. certPEM is Daraja's certificate when the caller has it
@@ -59,7 +62,12 @@ func newDomain(ctx context.Context, cfg config.Config, st *stores, logger *slog.
 			return nil, err
 		}
 	}
-	opts := chama.Options{DB: st.db, Notifier: logNotifier{logger}, Logger: logger}
+	d.outbox = sms.NewOutbox(st.db, sms.Renderer{USSDCode: cfg.USSDCode}, d.queue)
+	d.provider = sms.Sandbox{}
+	if cfg.SMSProvider == config.SMSAfricasTalking {
+		d.provider = sms.NewAfricasTalking(cfg.ATBaseURL, cfg.ATUsername, cfg.ATAPIKey, cfg.ATSender, nil)
+	}
+	opts := chama.Options{DB: st.db, Notifier: d.outbox, Logger: logger}
 	if d.payments != nil {
 		opts.Payer = payer{d.payments}
 	}
@@ -107,12 +115,18 @@ func (p payer) Pay(ctx context.Context, o chama.PayoutOrder) error {
 	return p.m.Pay(ctx, mpesa.Payout{ID: o.ID, Group: o.Group, Phone: o.Phone, Amount: o.Amount, Purpose: o.Purpose})
 }
 
-// logNotifier logs the notices chama sends until the SMS work delivers them.
-type logNotifier struct{ logger *slog.Logger }
+// messages binds the outbox to the configured SMS provider, for the workers.
+type messages struct {
+	outbox   *sms.Outbox
+	provider sms.Provider
+}
 
-func (n logNotifier) Notify(ctx context.Context, x chama.Notice) error {
-	n.logger.InfoContext(ctx, "notice", "kind", x.Kind, "to", logging.Phone(x.Phone), "lang", x.Lang)
-	return nil
+func (m messages) Send(ctx context.Context, id int64) error {
+	return m.outbox.Send(ctx, id, m.provider)
+}
+
+func (m messages) Requeue(ctx context.Context, idle time.Duration) (int, error) {
+	return m.outbox.Requeue(ctx, idle)
 }
 
 // knownGroup answers C2B validation from the groups.

@@ -9,6 +9,7 @@ import (
 	"github.com/kikundi/kikundi/internal/config"
 	"github.com/kikundi/kikundi/internal/httpserver"
 	"github.com/kikundi/kikundi/internal/metrics"
+	"github.com/kikundi/kikundi/sms"
 	"github.com/kikundi/kikundi/ussd/aggregator"
 )
 
@@ -54,8 +55,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 // behind the hook token.
 func newApp(cfg config.Config, st *stores, d *domain, logger *slog.Logger, m *metrics.Metrics) *fiber.App {
 	app := httpserver.New(httpserver.Options{Logger: logger, Metrics: m, DB: st.db, Redis: st.redis})
-	aggregator.Mount(app.Group("/hooks", httpserver.RequireHookToken(cfg.HookToken)), d.ussd,
-		aggregator.NewPostgresEventStore(st.db), logger)
+	hooks := app.Group("/hooks", httpserver.RequireHookToken(cfg.HookToken))
+	aggregator.Mount(hooks, d.ussd, aggregator.NewPostgresEventStore(st.db), logger)
+	sms.MountReports(hooks, d.outbox, logger)
 	if d.payments != nil {
 		d.payments.Mount(app.Group("/hooks/daraja", httpserver.RequireHookToken(cfg.HookToken)), knownGroup(d.groups))
 	}

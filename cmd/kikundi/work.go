@@ -51,7 +51,8 @@ func startWorkers(cfg config.Config, db *gorm.DB, d *domain, logger *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	deps := workers.Deps{Ledger: newLedgerMaintenance(db), Groups: d.groups, Books: d.groups, Logger: logger}
+	deps := workers.Deps{Ledger: newLedgerMaintenance(db), Groups: d.groups, Books: d.groups, Logger: logger,
+		Messages: messages{outbox: d.outbox, provider: d.provider}}
 	if d.payments != nil {
 		deps.Payments = d.payments
 	}
