@@ -41,7 +41,7 @@ var periodic = []struct {
 	{"@every 1m", NewChamaDispatchPayoutsTask},
 	{"@every 15s", NewMpesaSweepTask},                           // poll overdue intents, settle callbacks whose task was lost
 	{"CRON_TZ=Africa/Nairobi 0 3 * * *", NewMpesaReconcileTask}, // yesterday's statement, after the ledger check
-	{"@every 5m", NewSMSRequeueTask},                             // messages whose send task was lost
+	{"@every 5m", NewSMSRequeueTask},                            // messages whose send task was lost
 }
 
 // Schedule registers all periodic work with s.

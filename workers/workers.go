@@ -47,7 +47,7 @@ type Deps struct {
 	Reconciler Reconciler
 	// Messages sends SMS; nil: messages stay queued in the outbox.
 	Messages Messages
-	Logger     *slog.Logger
+	Logger   *slog.Logger
 }
 
 // NewMux routes every task type to its handler.
