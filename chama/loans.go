@@ -309,6 +309,9 @@ func (s *Service) Guarantee(ctx context.Context, a Actor, loanID int64, pledge b
 			Currency: c.Currency, Debit: savings.ID, Credit: counter.ID, Amount: gu.Amount,
 			Refs: map[string]string{"loan": fmt.Sprint(loan.ID), "member": fmt.Sprint(m.ID)},
 		})
+		if errors.Is(err, ledger.ErrInsufficientFunds) {
+			return fmt.Errorf("%w: %s free, %s to pledge", ErrInsufficientSavings, savings.Available().StringFixed(2), gu.Amount.StringFixed(2))
+		}
 		if err != nil {
 			return err
 		}

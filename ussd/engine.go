@@ -113,6 +113,7 @@ func (e *Engine) Hop(ctx context.Context, r hop.Request) (hop.Response, error) {
 	// An ended session is kept (until its TTL) so that a retry of its last hop gets the
 	// same final screen instead of starting a new session and acting again.
 	if end {
+		st.Ended = st.node()
 		st.Data, st.Route = nil, []string{nodeDone}
 	}
 	// Inside a flow (past the menus) it is worth coming back to if the line drops; once

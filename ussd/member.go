@@ -172,10 +172,9 @@ func (c *call) refused(err error) (string, error) {
 		return c.done("not.member")
 	case errors.Is(err, chama.ErrNotOfficial):
 		return c.done("only.officials")
-	case errors.Is(err, chama.ErrApprovalClosed), errors.Is(err, chama.ErrApprovalExpired),
-		errors.Is(err, chama.ErrAlreadyVoted), errors.Is(err, chama.ErrOwnRequest), errors.Is(err, chama.ErrNotInvited),
-		errors.Is(err, chama.ErrGroupCodeTaken), errors.Is(err, chama.ErrInvalidGroup):
-		// The chama's own sentence: they are written to be shown.
+	case strings.HasPrefix(err.Error(), "chama: "):
+		// A refusal of the chama's: its sentences are written to be shown (in English;
+		// the common ones above have their own words in both languages).
 		c.s.set("done", strings.TrimPrefix(err.Error(), "chama: "))
 		return nodeDone, nil
 	}

@@ -39,6 +39,8 @@ type State struct {
 	// so a retried hop is recognised and a new one's fresh inputs found.
 	PathHash string `json:"path_hash,omitempty"`
 	PathLen  int    `json:"path_len"`
+	// Ended names the screen a session ended on (its route is then cleared).
+	Ended string `json:"ended,omitempty"`
 	// Last is the answer to the last hop, returned again when it is retried.
 	Last    string `json:"last"`
 	LastEnd bool   `json:"last_end"`

@@ -41,7 +41,7 @@ var texts = map[string][2]string{
 	"amount.bad":       {"Kiasi si sahihi: andika shilingi nzima 10 hadi 250000.", "Not a valid amount: whole shillings, 10 to 250000."},
 	"confirm.pay":      {"Changia KES %s kwa %s kupitia M-Pesa.", "Contribute KES %s to %s through M-Pesa."},
 	"pay.coming":       {"Ombi la M-Pesa la KES %s linakuja kwenye simu yako. Weka PIN ya M-Pesa. Utapokea SMS likifika.", "An M-Pesa request for KES %s is coming to your phone. Enter your M-Pesa PIN. You will get an SMS when it arrives."},
-	"balance":          {"%s\nAkiba: KES %s\nInayopatikana: KES %s\nMadeni ya michango: KES %s\nFaini: KES %s\nMkopo: KES %s", "%s\nSavings: KES %s\nAvailable: KES %s\nContributions owed: KES %s\nFines: KES %s\nLoan: KES %s"},
+	"balance":          {"%s\nAkiba: KES %s\nInayopatikana: KES %s\nMichango iliyochelewa: KES %s\nFaini: KES %s\nMkopo: KES %s", "%s\nSavings: KES %s\nAvailable: KES %s\nOverdue contributions: KES %s\nFines: KES %s\nLoan: KES %s"},
 	"statement.none":   {"Bado hakuna miamala.", "No transactions yet."},
 	"group.info":       {"%s (%d wanachama)\nPesa: KES %s\nMikopo nje: KES %s\nAkiba: KES %s\nUstawi: KES %s\nAlama ya vitabu: %s", "%s (%d members)\nCash: KES %s\nLoans out: KES %s\nSavings: KES %s\nWelfare: KES %s\nBook fingerprint: %s"},
 	"approvals.none":   {"Hakuna idhini zinazosubiri.", "No approvals waiting."},
