@@ -194,7 +194,7 @@ func TestInvitedMemberJoinsAndAnOfficialApproves(t *testing.T) {
 	}
 	expect(t, chair.dial("v"), false, "Viongozi (idhini 1)")
 	chair.press("8")
-	expect(t, chair.press("1"), false, "withdrawal", "KES 500.00")
+	expect(t, chair.press("1"), false, "kutoa akiba", "KES 500.00")
 	expect(t, chair.press("1"), false, "Kubali", "Kataa")
 	expect(t, chair.press("1"), false, "PIN")
 	expect(t, chair.press("4826"), true, "Kura imepokelewa", "open")

@@ -62,6 +62,14 @@ func frequencyText(lang string, f rules.Frequency) string {
 // approvalLine is one request as an official decides on it: its number, its subject and
 // what it is for (the amount, the new contribution, the cycle shared out). A rule change
 // made elsewhere (by SMS) that keeps the contribution says only that other rules change.
+// subjectText names what an approval decides, in the member's words.
+func subjectText(lang, subject string) string {
+	if _, ok := texts["subject."+subject]; ok {
+		return t(lang, "subject."+subject)
+	}
+	return subject
+}
+
 func approvalLine(c *call, ap chama.Approval) string {
 	var body struct {
 		Amount *decimal.Decimal    `json:"amount"`
@@ -87,7 +95,7 @@ func approvalLine(c *call, ap chama.Approval) string {
 	case body.Role != "":
 		detail = strings.ToLower(roleText(c.lang(), body.Role))
 	}
-	return t(c.lang(), "approval", ap.ID, ap.Subject, detail)
+	return t(c.lang(), "approval", ap.ID, subjectText(c.lang(), ap.Subject), detail)
 }
 
 // shortName is a name as a confirmation screen shows it: at most 24 letters, so that the

@@ -291,7 +291,7 @@ func TestAShareOutPreviewShowsEveryMemberAndIsRequestedWithThePIN(t *testing.T) 
 	expect(t, chair.press("1"), false, "paying out KES 21,000.00 to 6 members and closing cycle 1", "PIN")
 	expect(t, chair.press("4826"), true, "waits for 2 officials")
 
-	r.approveAll("shareout", "otieno", "akinyi")
+	r.approveAll("share-out", "otieno", "akinyi")
 	orders := paid.taken()
 	got := map[string]string{}
 	for _, o := range orders {
