@@ -52,31 +52,14 @@ func init() {
 	}
 	nodes[nodeLoanAmount] = node{
 		screen: func(c *call) (screen.Screen, error) { return screen.Screen{Prompt: t(c.lang(), "l.amount")}, nil },
-		handle: func(c *call, in string) (string, error) {
-			amount, ok := parseAmount(in)
-			if !ok {
-				return c.invalid("amount.bad")
-			}
-			c.s.set("amount", amount.String())
-			return nodeLoanTerm, nil
-		},
+		handle: takeAmount(nodeLoanTerm),
 	}
 	nodes[nodeLoanTerm] = node{
-		screen: func(c *call) (screen.Screen, error) {
-			rc, _, err := c.e.groups.Rules(c.ctx, c.s.Group)
-			if err != nil {
-				return screen.Screen{}, err
-			}
-			return screen.Screen{Prompt: t(c.lang(), "l.term", rc.MaxTermMonths)}, nil
-		},
+		screen: termScreen,
 		handle: func(c *call, in string) (string, error) {
-			rc, _, err := c.e.groups.Rules(c.ctx, c.s.Group)
-			if err != nil {
+			term, ok, err := c.readTerm(in)
+			if err != nil || !ok {
 				return "", err
-			}
-			term, err := strconv.Atoi(in)
-			if err != nil || term < 1 || term > rc.MaxTermMonths {
-				return c.invalid("l.term.bad", rc.MaxTermMonths)
 			}
 			amount, _ := decimal.NewFromString(c.s.Data["amount"])
 			loan, disc, err := c.e.groups.RequestLoan(c.ctx, c.actor(), c.s.Group, amount, term)
@@ -90,6 +73,10 @@ func init() {
 				return c.done("l.active")
 			case err != nil:
 				return c.refused(err)
+			}
+			rc, _, err := c.e.groups.Rules(c.ctx, c.s.Group)
+			if err != nil {
+				return "", err
 			}
 			c.s.set("loan", strconv.FormatInt(loan.ID, 10))
 			c.s.set("disclosure", disclosureText(c.lang(), disc))

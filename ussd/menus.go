@@ -58,6 +58,42 @@ func choice(in string, n int) (int, bool) {
 	return i - 1, true
 }
 
+// takeAmount is the handler of an amount screen: whole shillings M-Pesa can move, kept
+// in the flow's data as "amount", then on to next.
+func takeAmount(next string) func(*call, string) (string, error) {
+	return func(c *call, in string) (string, error) {
+		amount, ok := parseAmount(in)
+		if !ok {
+			return c.invalid("amount.bad")
+		}
+		c.s.set("amount", amount.String())
+		return next, nil
+	}
+}
+
+// termScreen asks over how many months, within the group's maximum.
+func termScreen(c *call) (screen.Screen, error) {
+	rc, _, err := c.e.groups.Rules(c.ctx, c.s.Group)
+	if err != nil {
+		return screen.Screen{}, err
+	}
+	return screen.Screen{Prompt: t(c.lang(), "l.term", rc.MaxTermMonths)}, nil
+}
+
+// readTerm reads a term in months; ok is false when the member has been re-prompted.
+func (c *call) readTerm(in string) (term int, ok bool, err error) {
+	rc, _, err := c.e.groups.Rules(c.ctx, c.s.Group)
+	if err != nil {
+		return 0, false, err
+	}
+	term, err = strconv.Atoi(in)
+	if err != nil || term < 1 || term > rc.MaxTermMonths {
+		_, _ = c.invalid("l.term.bad", rc.MaxTermMonths)
+		return 0, false, nil
+	}
+	return term, true, nil
+}
+
 // invalid re-prompts the same screen with what went wrong.
 func (c *call) invalid(key string, args ...any) (string, error) {
 	c.s.Flash = t(c.lang(), key, args...)

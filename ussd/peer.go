@@ -100,31 +100,14 @@ func init() {
 		screen: func(c *call) (screen.Screen, error) {
 			return screen.Screen{Prompt: t(c.lang(), "p.amount", c.s.Data["name"])}, nil
 		},
-		handle: func(c *call, in string) (string, error) {
-			amount, ok := parseAmount(in)
-			if !ok {
-				return c.invalid("amount.bad")
-			}
-			c.s.set("amount", amount.String())
-			return nodePeerTerm, nil
-		},
+		handle: takeAmount(nodePeerTerm),
 	}
 	nodes[nodePeerTerm] = node{
-		screen: func(c *call) (screen.Screen, error) {
-			rc, _, err := c.e.groups.Rules(c.ctx, c.s.Group)
-			if err != nil {
-				return screen.Screen{}, err
-			}
-			return screen.Screen{Prompt: t(c.lang(), "l.term", rc.MaxTermMonths)}, nil
-		},
+		screen: termScreen,
 		handle: func(c *call, in string) (string, error) {
-			rc, _, err := c.e.groups.Rules(c.ctx, c.s.Group)
-			if err != nil {
+			term, ok, err := c.readTerm(in)
+			if err != nil || !ok {
 				return "", err
-			}
-			term, err := strconv.Atoi(in)
-			if err != nil || term < 1 || term > rc.MaxTermMonths {
-				return c.invalid("l.term.bad", rc.MaxTermMonths)
 			}
 			c.s.set("term", strconv.Itoa(term))
 			return nodePeerRate, nil
