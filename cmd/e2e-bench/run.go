@@ -20,10 +20,9 @@ import (
 
 	"github.com/kikundi/kikundi/chama"
 	"github.com/kikundi/kikundi/chama/rules"
-	"github.com/kikundi/kikundi/internal/database"
+	"github.com/kikundi/kikundi/internal/benchdb"
 	"github.com/kikundi/kikundi/internal/httpserver"
 	"github.com/kikundi/kikundi/ledger"
-	"github.com/kikundi/kikundi/migrations"
 	"github.com/kikundi/kikundi/mpesa"
 	"github.com/kikundi/kikundi/mpesa/sim"
 	"github.com/kikundi/kikundi/workers"
@@ -48,31 +47,12 @@ func (noLedgerUpkeep) ChainPending(context.Context, int) (int, error)      { ret
 func (noLedgerUpkeep) ExpireHolds(context.Context, time.Time) (int, error) { return 0, nil }
 func (noLedgerUpkeep) VerifyAll(context.Context) (bool, string, error)     { return true, "", nil }
 
-func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
 func run(ctx context.Context, o options) error {
-	base := env("KIKUNDI_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kikundi?sslmode=disable")
-	const dbName = "kikundi_bench_e2e"
-	if err := database.Recreate(ctx, base, dbName); err != nil {
-		return err
-	}
-	if !o.keep {
-		defer database.Drop(base, dbName)
-	}
-	db, err := database.OpenPostgres(ctx, database.WithName(base, dbName), database.PostgresOptions{MaxOpenConns: 64})
+	db, done, err := benchdb.Open(ctx, "kikundi_bench_e2e", 64, o.keep)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = database.ClosePostgres(db) }()
-	sqlDB, _ := db.DB()
-	if err := migrations.Up(ctx, sqlDB, nil); err != nil {
-		return err
-	}
+	defer done()
 	logger := slog.New(slog.DiscardHandler)
 
 	// The simulator answers at once: what is measured is our side.
@@ -89,7 +69,7 @@ func run(ctx context.Context, o options) error {
 	}
 	defer stopSim()
 
-	redisOpt, err := asynq.ParseRedisURI(env("KIKUNDI_REDIS_URL", "redis://127.0.0.1:6379/0"))
+	redisOpt, err := asynq.ParseRedisURI(benchdb.Env("KIKUNDI_REDIS_URL", "redis://127.0.0.1:6379/0"))
 	if err != nil {
 		return err
 	}

@@ -24,38 +24,19 @@ import (
 
 	"github.com/kikundi/kikundi/chama"
 	"github.com/kikundi/kikundi/chama/rules"
+	"github.com/kikundi/kikundi/internal/benchdb"
 	"github.com/kikundi/kikundi/internal/database"
-	"github.com/kikundi/kikundi/migrations"
 	"github.com/kikundi/kikundi/ussd"
 	"github.com/kikundi/kikundi/ussd/aggregator"
 )
 
-func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
 func run(ctx context.Context, o options) error {
-	base := env("KIKUNDI_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kikundi?sslmode=disable")
-	const dbName = "kikundi_bench_ussd"
-	if err := database.Recreate(ctx, base, dbName); err != nil {
-		return err
-	}
-	if !o.keep {
-		defer database.Drop(base, dbName)
-	}
-	db, err := database.OpenPostgres(ctx, database.WithName(base, dbName), database.PostgresOptions{MaxOpenConns: 40})
+	db, done, err := benchdb.Open(ctx, "kikundi_bench_ussd", 40, o.keep)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = database.ClosePostgres(db) }()
-	sqlDB, _ := db.DB()
-	if err := migrations.Up(ctx, sqlDB, nil); err != nil {
-		return err
-	}
-	rdb, err := database.OpenRedis(ctx, env("KIKUNDI_REDIS_URL", "redis://127.0.0.1:6379/0"))
+	defer done()
+	rdb, err := database.OpenRedis(ctx, benchdb.Env("KIKUNDI_REDIS_URL", "redis://127.0.0.1:6379/0"))
 	if err != nil {
 		return err
 	}

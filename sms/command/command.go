@@ -30,9 +30,9 @@
 // Roles: MWENYEKITI, CHAIR, CHAIRPERSON, CHAIRMAN, CHAIRLADY (chair); MWEKAHAZINA,
 // HAZINA, TREASURER (treasurer); KATIBU, SECRETARY, SEC (secretary); MWANACHAMA, MEMBER
 // (member). Months may be marked MIEZI, MWEZI, MONTH(S), MTHS or MOS, before or after the
-// number. Currency words (KES, KSH, KSHS, SH, SHS, BOB, SHILLINGS, SHILINGI, /=, /-) and
-// politeness and greetings (TAFADHALI, PLEASE, PLS, ASANTE, THANKS, HABARI, HI, HELLO,
-// JAMBO, MAMBO, NIAJE, SASA, SALAAM) are skipped wherever they stand. All of these words
+// number. Currency words (KES, KSH, KSHS, SH, SHS, BOB, SHILLINGS, SHILINGI, /=, /-),
+// fillers (TAFADHALI, PLEASE, PLS, ASANTE, THANKS, FOR, KWA) and greetings (HABARI, HI,
+// HELLO, JAMBO, MAMBO, NIAJE, SASA, SALAAM) are skipped wherever they stand. All of these words
 // are reserved: none of them is ever taken for a group code.
 package command
 

@@ -189,7 +189,7 @@ func phone(text string, toks []span, i int) (e164 string, used int, ok, bad bool
 	case plus:
 		bad = true
 	case shape == local:
-		bad = firstDigits >= 9
+		bad = firstDigits >= 7
 	default:
 		bad = firstDigits >= 11
 	}

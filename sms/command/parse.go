@@ -20,7 +20,7 @@ func Parse(text string) (Command, error) {
 	i := 0
 	for i < len(toks) {
 		w, ok := lookup(toks[i].of(text))
-		if !ok || (w.kind != kindPolite && w.kind != kindGreeting) {
+		if !ok || (w.kind != kindFiller && w.kind != kindGreeting) {
 			break
 		}
 		i++
@@ -132,7 +132,7 @@ func (p *parser) language() string {
 	for i := range p.args {
 		w, ok := lookup(p.tok(i))
 		switch {
-		case ok && (w.kind == kindPolite || w.kind == kindGreeting):
+		case ok && (w.kind == kindFiller || w.kind == kindGreeting):
 		case ok && w.kind == kindLang && (p.c.Lang == "" || p.c.Lang == w.val):
 			p.c.Lang = w.val
 		default:
@@ -158,7 +158,7 @@ func (p *parser) setGroup(g string) bool {
 func (p *parser) person() string {
 	i := 0
 	for i < len(p.args) {
-		if w, ok := lookup(p.tok(i)); !ok || w.kind != kindPolite {
+		if w, ok := lookup(p.tok(i)); !ok || w.kind != kindFiller {
 			break
 		}
 		i++
@@ -176,7 +176,7 @@ func (p *parser) person() string {
 		}
 	}
 	switch {
-	case bad:
+	case bad || !ok && (isDigit(p.tok(i)[0]) || p.tok(i)[0] == '+'):
 		return ProblemBadPhone
 	case !ok:
 		if p.anyPhone(i) {
@@ -197,7 +197,7 @@ func (p *parser) person() string {
 			}
 			p.c.Role = w.val
 			continue
-		case ok && w.kind == kindPolite:
+		case ok && w.kind == kindFiller:
 			continue
 		}
 		if _, _, isPhone, _ := phone(p.text, p.args, i); isPhone {
@@ -283,7 +283,7 @@ func (p *parser) details() string {
 	var nums [3]int64
 	n, monthsAt := 0, -1
 	monthsNext, afterNumber := false, false
-	var badPhone, badNumber, twoGroups, twoPhones, extra bool
+	var badPhone, badAmount, twoGroups, twoPhones, extra bool
 	for i := 0; i < len(p.args); {
 		tok := p.tok(i)
 		wasNumber := afterNumber
@@ -291,12 +291,14 @@ func (p *parser) details() string {
 		if w, ok := lookupWord(tok); ok {
 			switch w.kind {
 			case kindMonths:
-				if wasNumber && monthsAt < 0 {
-					monthsAt = n - 1
-				} else {
+				// "MIEZI 3" in Swahili, "3 MONTHS" in English: the number after the word
+				// if there is one, else the number before it.
+				if i+1 < len(p.args) && isDigit(p.tok(i + 1)[0]) {
 					monthsNext = true
+				} else if wasNumber && monthsAt < 0 {
+					monthsAt = n - 1
 				}
-			case kindCurrency, kindPolite, kindGreeting:
+			case kindCurrency, kindFiller, kindGreeting:
 			default:
 				extra = true
 			}
@@ -326,7 +328,7 @@ func (p *parser) details() string {
 			monthsNext, afterNumber = false, true
 			continue
 		case badNumber:
-			badNumber = true
+			badAmount = true
 			continue
 		}
 		if g, ok := groupCode(tok); ok {
@@ -346,13 +348,13 @@ func (p *parser) details() string {
 	switch {
 	case badPhone && t.phone > 0:
 		return ProblemBadPhone
-	case badNumber && t.amount:
+	case badAmount && t.amount:
 		return ProblemBadAmount
 	case twoGroups:
 		return ProblemTwoGroups
 	case twoPhones && t.phone > 0:
 		return ProblemTwoPhones
-	case extra || badPhone || badNumber || twoPhones || n > maxNums || (p.c.Phone != "" && t.phone == 0):
+	case extra || badPhone || badAmount || twoPhones || n > maxNums || (p.c.Phone != "" && t.phone == 0):
 		return ProblemExtra
 	case t.phone == 2 && p.c.Phone == "":
 		return ProblemNoPhone

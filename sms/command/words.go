@@ -9,7 +9,7 @@ const (
 	kindRole          // a role for ADD and INVITE
 	kindMonths        // marks the number next to it as a loan's months
 	kindCurrency      // KES, /=: skipped
-	kindPolite        // please, thanks: skipped, even inside a name
+	kindFiller        // please, thanks, for: skipped, even inside a name
 	kindGreeting      // hello: skipped, but kept inside a name
 )
 
@@ -59,7 +59,7 @@ var otherWords = []struct {
 	{word{kind: kindMonths}, []string{"MIEZI", "MWEZI", "MONTH", "MONTHS", "MTHS", "MOS"}},
 	{word{kind: kindCurrency}, []string{"KES", "KSH", "KSHS", "SH", "SHS", "BOB", "SHILLINGS", "SHILINGI", "/=", "/-", "=", "-", "/"}},
 	// MWEKA is the first half of "mweka hazina" (treasurer) typed as two words.
-	{word{kind: kindPolite}, []string{"TAFADHALI", "TAFADALI", "PLEASE", "PLS", "PLZ", "ASANTE", "THANKS", "THANKYOU", "MWEKA"}},
+	{word{kind: kindFiller}, []string{"TAFADHALI", "TAFADALI", "PLEASE", "PLS", "PLZ", "ASANTE", "THANKS", "THANKYOU", "FOR", "KWA", "MWEKA"}},
 	{word{kind: kindGreeting}, []string{"HABARI", "HI", "HELLO", "JAMBO", "HUJAMBO", "MAMBO", "NIAJE", "SASA", "SALAAM"}},
 }
 
