@@ -41,19 +41,20 @@ func Parse(text string) (Command, error) {
 		c.Group = g
 		i++
 	}
-	p := parser{text: text, args: toks[i+1:], c: c}
+	p := parser{text: text, c: c}
+	args := toks[i+1:]
 	var problem string
 	switch c.Verb {
 	case Help:
-		p.help()
+		p.help(args)
 	case Stop:
-		p.stop()
+		p.stop(args)
 	case Language:
-		problem = p.language()
+		problem = p.language(args)
 	case Add, Invite:
-		problem = p.person()
+		problem = p.person(args)
 	default:
-		problem = p.details()
+		problem = p.details(args)
 	}
 	if problem != "" {
 		return Command{}, &ArgumentError{Verb: c.Verb, Problem: problem}
@@ -103,18 +104,19 @@ func clip(s string, n int) string {
 }
 
 // parser holds what is read after the verb.
+//
+// The tokens are passed beside it, not kept in it: escape analysis does not tell one
+// field from another, and the command's strings leave Parse, so tokens kept here would
+// move the token buffer to the heap.
 type parser struct {
 	text string
-	args []span
 	c    Command
 }
 
-func (p *parser) tok(i int) string { return p.args[i].of(p.text) }
-
 // help takes the first keyword after HELP as the topic and ignores everything else.
-func (p *parser) help() {
-	for i := range p.args {
-		if w, ok := lookup(p.tok(i)); ok && w.kind == kindVerb {
+func (p *parser) help(args []span) {
+	for i := range args {
+		if w, ok := lookup(args[i].of(p.text)); ok && w.kind == kindVerb {
 			p.c.Topic = w.verb
 			return
 		}
@@ -122,15 +124,15 @@ func (p *parser) help() {
 }
 
 // stop takes a lone group code after STOP ("STOP UMOJA"); any other words are ignored.
-func (p *parser) stop() {
-	if len(p.args) == 1 && p.c.Group == "" {
-		p.c.Group, _ = groupCode(p.tok(0))
+func (p *parser) stop(args []span) {
+	if len(args) == 1 && p.c.Group == "" {
+		p.c.Group, _ = groupCode(args[0].of(p.text))
 	}
 }
 
-func (p *parser) language() string {
-	for i := range p.args {
-		w, ok := lookup(p.tok(i))
+func (p *parser) language(args []span) string {
+	for i := range args {
+		w, ok := lookup(args[i].of(p.text))
 		switch {
 		case ok && (w.kind == kindFiller || w.kind == kindGreeting):
 		case ok && w.kind == kindLang && (p.c.Lang == "" || p.c.Lang == w.val):
@@ -155,31 +157,31 @@ func (p *parser) setGroup(g string) bool {
 }
 
 // person reads ADD and INVITE: [group] phone [name…] [role].
-func (p *parser) person() string {
+func (p *parser) person(args []span) string {
 	i := 0
-	for i < len(p.args) {
-		if w, ok := lookup(p.tok(i)); !ok || w.kind != kindFiller {
+	for i < len(args) {
+		if w, ok := lookup(args[i].of(p.text)); !ok || w.kind != kindFiller {
 			break
 		}
 		i++
 	}
-	if i == len(p.args) {
+	if i == len(args) {
 		return ProblemNoPhone
 	}
-	e164, used, ok, bad := phone(p.text, p.args, i)
-	if !ok && !bad && i+1 < len(p.args) {
-		if g, isGroup := groupCode(p.tok(i)); isGroup {
-			if e164, used, ok, bad = phone(p.text, p.args, i+1); ok && !p.setGroup(g) {
+	e164, used, ok, bad := phone(p.text, args, i)
+	if !ok && !bad && i+1 < len(args) {
+		if g, isGroup := groupCode(args[i].of(p.text)); isGroup {
+			if e164, used, ok, bad = phone(p.text, args, i+1); ok && !p.setGroup(g) {
 				return ProblemTwoGroups
 			}
 			i++
 		}
 	}
 	switch {
-	case bad || !ok && (isDigit(p.tok(i)[0]) || p.tok(i)[0] == '+'):
-		return ProblemBadPhone
+	case bad || !ok && startsNumber(args[i].of(p.text)):
+		return ProblemBadPhone // where a phone number must stand, any number is a wrong one
 	case !ok:
-		if p.anyPhone(i) {
+		if p.anyPhone(args, i) {
 			return ProblemExtra // words before the number: the name belongs after it
 		}
 		return ProblemNoPhone
@@ -188,8 +190,8 @@ func (p *parser) person() string {
 
 	var name [16]span
 	names := name[:0]
-	for i += used; i < len(p.args); i++ {
-		w, ok := lookup(p.tok(i))
+	for i += used; i < len(args); i++ {
+		w, ok := lookup(args[i].of(p.text))
 		switch {
 		case ok && w.kind == kindRole:
 			if p.c.Role != "" && p.c.Role != w.val {
@@ -200,19 +202,19 @@ func (p *parser) person() string {
 		case ok && w.kind == kindFiller:
 			continue
 		}
-		if _, _, isPhone, _ := phone(p.text, p.args, i); isPhone {
+		if _, _, isPhone, _ := phone(p.text, args, i); isPhone {
 			return ProblemTwoPhones
 		}
-		names = append(names, p.args[i])
+		names = append(names, args[i])
 	}
 	p.c.Name = join(p.text, names)
 	return ""
 }
 
 // anyPhone reports whether a phone number starts at or after args[i].
-func (p *parser) anyPhone(i int) bool {
-	for ; i < len(p.args); i++ {
-		if _, _, ok, bad := phone(p.text, p.args, i); ok || bad {
+func (p *parser) anyPhone(args []span, i int) bool {
+	for ; i < len(args); i++ {
+		if _, _, ok, bad := phone(p.text, args, i); ok || bad {
 			return true
 		}
 	}
@@ -245,11 +247,14 @@ func join(text string, toks []span) string {
 // lookupWord is lookup for a token that may be a word: numbers and phone numbers, the
 // commonest details, skip the map.
 func lookupWord(tok string) (word, bool) {
-	if isDigit(tok[0]) || tok[0] == '+' {
+	if startsNumber(tok) {
 		return word{}, false
 	}
 	return lookup(tok)
 }
+
+// startsNumber reports whether a token starts like a number or a phone number.
+func startsNumber(tok string) bool { return isDigit(tok[0]) || tok[0] == '+' }
 
 // takes says which details a verb takes.
 type takes struct {
@@ -278,14 +283,14 @@ func detailsOf(v Verb) takes {
 
 // details reads every other verb: numbers, at most one phone and at most one group code,
 // in any order, currency and month words skipped.
-func (p *parser) details() string {
+func (p *parser) details(args []span) string {
 	t := detailsOf(p.c.Verb)
 	var nums [3]int64
 	n, monthsAt := 0, -1
 	monthsNext, afterNumber := false, false
 	var badPhone, badAmount, twoGroups, twoPhones, extra bool
-	for i := 0; i < len(p.args); {
-		tok := p.tok(i)
+	for i := 0; i < len(args); {
+		tok := args[i].of(p.text)
 		wasNumber := afterNumber
 		afterNumber = false
 		if w, ok := lookupWord(tok); ok {
@@ -293,7 +298,7 @@ func (p *parser) details() string {
 			case kindMonths:
 				// "MIEZI 3" in Swahili, "3 MONTHS" in English: the number after the word
 				// if there is one, else the number before it.
-				if i+1 < len(p.args) && isDigit(p.tok(i + 1)[0]) {
+				if i+1 < len(args) && startsNumber(args[i+1].of(p.text)) {
 					monthsNext = true
 				} else if wasNumber && monthsAt < 0 {
 					monthsAt = n - 1
@@ -305,7 +310,7 @@ func (p *parser) details() string {
 			i++
 			continue
 		}
-		if e164, used, ok, bad := phone(p.text, p.args, i); ok {
+		if e164, used, ok, bad := phone(p.text, args, i); ok {
 			twoPhones = twoPhones || (p.c.Phone != "" && p.c.Phone != e164)
 			p.c.Phone = e164
 			i += used

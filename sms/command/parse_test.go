@@ -255,3 +255,43 @@ func TestExamplesParse(t *testing.T) {
 		t.Error("an undefined verb has a keyword")
 	}
 }
+
+// TestSuggestion: a typo is never obeyed, but the reply names the command it resembles.
+// "CHANGE 500" suggests CHANGA rather than being taken for it: CHANGE is an English word,
+// and a reply costs less than a wrong command.
+func TestSuggestion(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want command.Verb
+	}{
+		{"BALANC", command.Balance},
+		{"BALL", command.Balance},          // a multi-tap double letter
+		{"SALLIO", command.Balance},        // the same in Swahili
+		{"ACK", command.Balance},           // T9 predictive text for the keys of BAL
+		{"SUMS", command.Stop},             // T9 for STOP
+		{"CHANAG 500", command.Contribute}, // two letters swapped
+		{"CHANGE 500", command.Contribute},
+		{"MKOPPO 5000 3", command.Loan},
+		{"LIPAA 1000", command.Repay},
+		{"TAARIFAA", command.Statement},
+		{"WANACHAM", command.Members},
+		{"MEMB", command.Members}, // cut short: the start of one command's keywords only
+		{"REM", ""},               // the start of REMOVE and REMIND: no guess
+		{"HELLP", command.Help},
+		{"VERFY", command.Verify},
+		{"THIBITSHA", command.Verify},
+		{"KUMBUSA", command.Remind},
+		{"INVTE 0712345678", command.Invite},
+		{"MADENII", command.Arrears},
+		{"TOAA", command.Payout},
+		{"umoja salioo", command.Balance},
+		{"QQQ", ""},
+		{"supercalifragilistic", ""},
+	} {
+		_, err := command.Parse(tc.text)
+		var ue *command.UnknownError
+		if !errors.As(err, &ue) || ue.Suggestion != tc.want {
+			t.Errorf("Parse(%q) = %v; want a suggestion of %q", tc.text, err, tc.want)
+		}
+	}
+}
