@@ -7,7 +7,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -152,8 +154,23 @@ func (c Config) Validate(role string) error {
 	default:
 		bad("KIKUNDI_SMS_PROVIDER must be %q or %q, got %q", SMSSandbox, SMSAfricasTalking, c.SMSProvider)
 	}
+	// A real Daraja must be able to call us back: its callbacks cannot reach this
+	// machine's loopback. (A Daraja on loopback is the simulator, which can.)
+	if (role == RoleServe || role == RoleWork) && c.DarajaBaseURL != "" && !loopback(c.DarajaBaseURL) && loopback(c.PublicURL) {
+		bad("KIKUNDI_PUBLIC_URL=%s is this machine's loopback, which Daraja at %s cannot call back; set the public https URL", c.PublicURL, c.DarajaBaseURL)
+	}
 	if (role == RoleServe || role == RoleWork) && c.HookToken == "" {
 		bad("KIKUNDI_HOOK_TOKEN is required for %s (every webhook must carry it as ?token=)", role)
 	}
 	return errors.Join(errs...)
+}
+
+// loopback reports whether a URL names this machine's loopback.
+func loopback(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	return h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1"
 }

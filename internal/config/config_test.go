@@ -103,6 +103,10 @@ func TestValidate(t *testing.T) {
 	badFormat.LogFormat = "xml"
 	zeroTimeout := withToken
 	zeroTimeout.ShutdownTimeout = 0
+	realDaraja := withToken
+	realDaraja.DarajaBaseURL = "https://api.safaricom.co.ke"
+	realDarajaPublic := realDaraja
+	realDarajaPublic.PublicURL = "https://kikundi.example.org"
 
 	tests := []struct {
 		name    string
@@ -118,6 +122,8 @@ func TestValidate(t *testing.T) {
 		{"africastalking without key", atNoKey, RoleServe, "KIKUNDI_AT_API_KEY"},
 		{"unknown log format", badFormat, RoleServe, "KIKUNDI_LOG_FORMAT"},
 		{"zero shutdown timeout", zeroTimeout, RoleWork, "KIKUNDI_SHUTDOWN_TIMEOUT"},
+		{"real Daraja calling back loopback", realDaraja, RoleServe, "KIKUNDI_PUBLIC_URL"},
+		{"real Daraja with a public URL", realDarajaPublic, RoleWork, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
