@@ -58,6 +58,7 @@ func newApp(cfg config.Config, st *stores, d *domain, logger *slog.Logger, m *me
 	hooks := app.Group("/hooks", httpserver.RequireHookToken(cfg.HookToken))
 	aggregator.Mount(hooks, d.ussd, aggregator.NewPostgresEventStore(st.db), logger)
 	sms.MountReports(hooks, d.outbox, logger)
+	sms.NewInbox(st.db, d.groups, d.outbox, cfg.USSDCode, logger).Mount(hooks)
 	if d.payments != nil {
 		d.payments.Mount(app.Group("/hooks/daraja", httpserver.RequireHookToken(cfg.HookToken)), knownGroup(d.groups))
 	}
