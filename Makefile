@@ -15,7 +15,7 @@ SERVICES := bash internal/devenv/services.sh
 # already on PATH wins.
 PG_BIN := $(lastword $(sort $(wildcard /usr/lib/postgresql/*/bin)))
 
-.PHONY: help services run test bench-ledger bench-e2e bench-reconcile bench-ussd build vet fmt clean go-check
+.PHONY: help services run test bench-ledger bench-e2e bench-reconcile bench-ussd bench-sms build vet fmt clean go-check
 
 help:
 	@echo 'make run           set up Postgres and Redis (install, start, role, database), then kikundi dev (ARGS=--fresh resets it)'
@@ -24,6 +24,7 @@ help:
 	@echo 'make bench-ledger  the set-up plus pgbench, then the ledger benchmark (cmd/ledger-bench)'
 	@echo 'make bench-e2e     contributions end to end through the Daraja simulator (cmd/e2e-bench)'
 	@echo 'make bench-reconcile  load and match a 1,000,000-line M-Pesa statement (mpesa/reconcile)'
+	@echo 'make bench-sms     reminders for 100,000 members queued, then sent to the sandbox (cmd/sms-bench)'
 	@echo 'make bench-ussd    USSD hops (adapter, Redis session, menus reading Postgres) against a bare Fiber endpoint (cmd/ussd-bench)'
 	@echo 'make build         build bin/kikundi'
 	@echo 'make vet           go vet ./...'
@@ -55,6 +56,9 @@ bench-e2e: go-check services
 
 bench-reconcile: go-check services
 	go test -run='^$$' -bench=ReconcileMillion -benchtime=1x ./mpesa/reconcile/
+
+bench-sms: go-check services
+	go run ./cmd/sms-bench
 
 bench-ussd: go-check services
 	go run ./cmd/ussd-bench

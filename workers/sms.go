@@ -19,8 +19,36 @@ type Messages interface {
 	Requeue(ctx context.Context, idle time.Duration) (int, error)
 }
 
-// TypeSMSRequeue queues again messages whose send task was lost.
-const TypeSMSRequeue = "sms:requeue"
+// Periodic SMS tasks.
+const (
+	TypeSMSRequeue   = "sms:requeue"   // messages whose send task was lost
+	TypeSMSReminders = "sms:reminders" // contributions, instalments, approvals, cycle end
+)
+
+// Reminders finds and queues the reminders that have fallen due; *sms.Reminders is one.
+type Reminders interface {
+	Run(ctx context.Context) (int, error)
+}
+
+// NewSMSRemindersTask queues the reminders due now. Each is sent once however often this
+// runs (a unique key per member, obligation and rule); at night they wait for 07:00.
+func NewSMSRemindersTask() *asynq.Task {
+	return asynq.NewTask(TypeSMSReminders, nil,
+		asynq.Queue(QueueLow), asynq.Timeout(10*time.Minute), asynq.Unique(15*time.Minute), asynq.MaxRetry(0))
+}
+
+func remindHandler(r Reminders, logger *slog.Logger) func(context.Context, *asynq.Task) error {
+	return func(ctx context.Context, _ *asynq.Task) error {
+		n, err := r.Run(ctx)
+		if n > 0 {
+			logger.InfoContext(ctx, "reminders queued", "count", n)
+		}
+		if err != nil {
+			return fmt.Errorf("reminders: %w", err)
+		}
+		return nil
+	}
+}
 
 // NewSMSRequeueTask is the periodic safety net under sms:send.
 func NewSMSRequeueTask() *asynq.Task {

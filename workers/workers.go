@@ -47,7 +47,9 @@ type Deps struct {
 	Reconciler Reconciler
 	// Messages sends SMS; nil: messages stay queued in the outbox.
 	Messages Messages
-	Logger   *slog.Logger
+	// Reminders queues reminders; nil: none are sent.
+	Reminders Reminders
+	Logger    *slog.Logger
 }
 
 // NewMux routes every task type to its handler.
@@ -77,6 +79,11 @@ func NewMux(d Deps) (*asynq.ServeMux, error) {
 		mux.HandleFunc(TypeSMSRequeue, sh.requeue)
 	} else {
 		mux.HandleFunc(TypeSMSRequeue, func(context.Context, *asynq.Task) error { return nil })
+	}
+	if d.Reminders != nil {
+		mux.HandleFunc(TypeSMSReminders, remindHandler(d.Reminders, d.Logger))
+	} else {
+		mux.HandleFunc(TypeSMSReminders, func(context.Context, *asynq.Task) error { return nil })
 	}
 	if d.Payments == nil {
 		idle := func(context.Context, *asynq.Task) error { return nil }

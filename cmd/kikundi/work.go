@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/kikundi/kikundi/internal/config"
+	"github.com/kikundi/kikundi/sms"
 	"github.com/kikundi/kikundi/workers"
 )
 
@@ -52,7 +54,8 @@ func startWorkers(cfg config.Config, db *gorm.DB, d *domain, logger *slog.Logger
 		return nil, err
 	}
 	deps := workers.Deps{Ledger: newLedgerMaintenance(db), Groups: d.groups, Books: d.groups, Logger: logger,
-		Messages: messages{outbox: d.outbox, provider: d.provider}}
+		Messages:  messages{outbox: d.outbox, provider: d.provider},
+		Reminders: sms.NewReminders(db, d.outbox, d.queue, time.Now, sms.ReminderOptions{})}
 	if d.payments != nil {
 		deps.Payments = d.payments
 	}
