@@ -3,6 +3,7 @@ package mpesa
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -120,5 +121,30 @@ func (s *Service) pollSTK(ctx context.Context, in Intent, next map[string]any) e
 	}
 	next["status_conversation_id"] = nullable(acc.ConversationID)
 	_, _, err = transition(ctx, s.db, in.ID, []string{StatusSent}, StatusSent, "poll", "paid; receipt asked", next)
+	return err
+}
+
+// Stuck lists what needs a person: intents the poller gave up on (no answer after
+// maxPolls) and intents still waiting after a day, oldest first.
+func (s *Service) Stuck(ctx context.Context) ([]Intent, error) {
+	var out []Intent
+	err := s.db.WithContext(ctx).Raw(`SELECT * FROM mpesa_intents
+		WHERE (status IN ('new', 'sent', 'unknown') AND (next_poll_at IS NULL OR created_at < ?))
+		   OR (status = 'succeeded' AND updated_at < ?)
+		ORDER BY id LIMIT 500`, s.now().Add(-24*time.Hour), s.now().Add(-time.Hour)).Scan(&out).Error
+	return out, err
+}
+
+// Repoll puts an intent the poller gave up on back in its queue, asked about at once.
+func (s *Service) Repoll(ctx context.Context, id int64) error {
+	in, err := s.IntentByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if in.Status != StatusNew && in.Status != StatusSent && in.Status != StatusUnknown {
+		return fmt.Errorf("mpesa: intent %d is %s, not waiting for M-Pesa", id, in.Status)
+	}
+	_, _, err = transition(ctx, s.db, id, []string{in.Status}, in.Status, "operator", "poll again",
+		map[string]any{"polls": 0, "next_poll_at": s.now()})
 	return err
 }

@@ -599,3 +599,29 @@ func TestHostileAndMalformedCallbacksAreKeptNeverPosted(t *testing.T) {
 	}
 	w.verify()
 }
+
+func TestAPaymentTheOperatorMustLookAtCanBeAskedAboutAgain(t *testing.T) {
+	t.Parallel()
+	w := newE2E(t)
+	w.control(http.MethodPut, "/simulator/faults", `{"drop_callbacks":1.0}`)
+	in := w.collect("baraka", "300")
+	time.Sleep(200 * time.Millisecond)
+	w.control(http.MethodPut, "/simulator/faults", `{}`)
+	// The poller gave up on it (as after maxPolls): it is listed for a person.
+	w.db.Exec(`UPDATE mpesa_intents SET next_poll_at = NULL WHERE id = ?`, in.ID)
+	stuck, err := w.payments.Stuck(w.ctx)
+	if err != nil || len(stuck) != 1 || stuck[0].ID != in.ID {
+		t.Fatalf("stuck = %+v, %v", stuck, err)
+	}
+	if err := w.payments.Repoll(w.ctx, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.payments.Poll(w.ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	w.wait(in.ID, mpesa.StatusSettled)
+	if err := w.payments.Repoll(w.ctx, in.ID); err == nil {
+		t.Error("a settled payment was put back in the poller's queue")
+	}
+	w.verify()
+}

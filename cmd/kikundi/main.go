@@ -51,6 +51,7 @@ func commands() []command {
 		{"dial", "[--phone +2547…] [--server URL] [CODE]", "a feature phone in the terminal, dialling the running server as Africa's Talking would", runDial},
 		{"simulate", "daraja [--addr HOST:PORT]", "run the M-Pesa Daraja simulator alone", runSimulate},
 		{"reconcile", "statement [--json] FILE", "match an M-Pesa organisation statement (CSV) against the books (exit 0 clean, 1 differences, 2 could not run)", runReconcile},
+		{"payments", "stuck|repoll ID", "M-Pesa payments that need a person, and asking M-Pesa about one again", runPayments},
 		{"tasks", "failed|retry ID|retry-all", "list background tasks that exhausted their retries, or run them again", runTasks},
 		{"help", "", "show this list", nil},
 	}
