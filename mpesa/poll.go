@@ -125,7 +125,9 @@ func (s *Service) pollSTK(ctx context.Context, in Intent, next map[string]any) e
 }
 
 // Stuck lists what needs a person: intents the poller gave up on (no answer after
-// maxPolls) and intents still waiting after a day, oldest first.
+// maxPolls), intents still waiting after a day, and money confirmed an hour ago that is
+// still not in the books, oldest first. (Callbacks given up on are logged and keep their
+// last error as their outcome in mpesa_callbacks.)
 func (s *Service) Stuck(ctx context.Context) ([]Intent, error) {
 	var out []Intent
 	err := s.db.WithContext(ctx).Raw(`SELECT * FROM mpesa_intents

@@ -387,11 +387,32 @@ func (s *Service) Assigned(ctx context.Context, intent int64, detail string) err
 	return err
 }
 
-// Unprocessed lists callbacks stored longer than olderThan ago and never settled: their
-// task was lost (Redis down when they came) or keeps failing.
+// Unprocessed lists callbacks stored longer than olderThan ago and never settled, whose
+// next try is due: their task was lost (Redis down when they came) or keeps failing.
 func (s *Service) Unprocessed(ctx context.Context, olderThan time.Duration, limit int) ([]int64, error) {
 	var ids []int64
-	err := s.db.WithContext(ctx).Raw(`SELECT id FROM mpesa_callbacks WHERE processed_at IS NULL AND received_at < ? ORDER BY id LIMIT ?`,
-		s.now().Add(-olderThan), limit).Scan(&ids).Error
+	err := s.db.WithContext(ctx).Raw(`SELECT id FROM mpesa_callbacks WHERE processed_at IS NULL AND received_at < ?
+		AND (next_try_at IS NULL OR next_try_at <= ?) ORDER BY id LIMIT ?`,
+		s.now().Add(-olderThan), s.now(), limit).Scan(&ids).Error
 	return ids, err
+}
+
+// maxCallbackAttempts is how many sweeps try a failing callback (over about a day) before
+// it is left for a person, marked processed with its last error and listed by Stuck.
+const maxCallbackAttempts = 30
+
+// CallbackFailed records a failed settlement of a callback and when to try it next.
+func (s *Service) CallbackFailed(ctx context.Context, id int64, cause error) error {
+	var attempts int
+	if err := s.db.WithContext(ctx).Raw(`UPDATE mpesa_callbacks SET attempts = attempts + 1 WHERE id = ? RETURNING attempts`,
+		id).Scan(&attempts).Error; err != nil {
+		return err
+	}
+	if attempts >= maxCallbackAttempts {
+		s.log.ErrorContext(ctx, "M-Pesa callback could not be settled: left for an operator", "callback", id, "error", cause)
+		return s.db.WithContext(ctx).Exec(`UPDATE mpesa_callbacks SET processed_at = now(), outcome = ? WHERE id = ?`,
+			trimDesc("gave up: "+cause.Error()), id).Error
+	}
+	return s.db.WithContext(ctx).Exec(`UPDATE mpesa_callbacks SET next_try_at = ? WHERE id = ?`,
+		s.now().Add(pollBackoff(attempts)), id).Error
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -624,4 +625,32 @@ func TestAPaymentTheOperatorMustLookAtCanBeAskedAboutAgain(t *testing.T) {
 		t.Error("a settled payment was put back in the poller's queue")
 	}
 	w.verify()
+}
+
+func TestACallbackThatKeepsFailingIsTriedLessOftenThenLeftForAPerson(t *testing.T) {
+	t.Parallel()
+	w := newE2E(t)
+	var id int64
+	w.db.Raw(`INSERT INTO mpesa_callbacks (kind, body, received_at) VALUES ('stk', '{}', now() - interval '1 hour') RETURNING id`).Scan(&id)
+	due, err := w.payments.Unprocessed(w.ctx, time.Minute, 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("unprocessed = %v, %v", due, err)
+	}
+	cause := fmt.Errorf("the books refused it")
+	if err := w.payments.CallbackFailed(w.ctx, id, cause); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := w.payments.Unprocessed(w.ctx, time.Minute, 10); len(due) != 0 {
+		t.Fatal("a failed callback was due again at once")
+	}
+	for range 29 {
+		if err := w.payments.CallbackFailed(w.ctx, id, cause); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var outcome string
+	w.db.Raw(`SELECT outcome FROM mpesa_callbacks WHERE id = ? AND processed_at IS NOT NULL`, id).Scan(&outcome)
+	if !strings.Contains(outcome, "gave up: the books refused it") {
+		t.Errorf("outcome after 30 failures = %q", outcome)
+	}
 }

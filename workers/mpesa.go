@@ -25,6 +25,7 @@ type Payments interface {
 	SendPayout(ctx context.Context, intent int64) (mpesa.Intent, error)
 	Poll(ctx context.Context, limit int) (mpesa.Polled, error)
 	Unprocessed(ctx context.Context, olderThan time.Duration, limit int) ([]int64, error)
+	CallbackFailed(ctx context.Context, id int64, cause error) error
 }
 
 // Books is the groups' side of settlement; *chama.Service is one.
@@ -223,7 +224,9 @@ func (h mpesaHandlers) sweep(ctx context.Context, _ *asynq.Task) error {
 	ids, lerr := h.payments.Unprocessed(ctx, time.Minute, 200)
 	for _, id := range ids {
 		if serr := h.settleCallback(ctx, id); serr != nil && !errors.Is(serr, mpesa.ErrNotYet) {
-			err = errors.Join(err, serr)
+			// Tried less often each time, then left for a person: a callback that keeps
+			// failing must not hold up those behind it.
+			err = errors.Join(err, serr, h.payments.CallbackFailed(ctx, id, serr))
 		}
 	}
 	return errors.Join(err, lerr)
