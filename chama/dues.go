@@ -210,7 +210,8 @@ func (t *txn) chargeFine(g Group, c rules.Constitution, d Due, ch rules.FineChar
 	if err != nil {
 		return false, err
 	}
-	t.notify(p, "fine.charged", map[string]string{"group": g.Code, "amount": ch.Amount.StringFixed(2), "period": fmt.Sprint(d.Period)})
+	// The slot is not shown; it keeps two fines charged on one day two messages.
+	t.notify(p, "fine.charged", map[string]string{"group": g.Code, "amount": ch.Amount.StringFixed(2), "period": fmt.Sprint(d.Period), "slot": slot})
 	return true, t.audit(g.ID, 0, System, "fine.charged", m.ID, map[string]any{"amount": ch.Amount.StringFixed(2), "slot": slot})
 }
 

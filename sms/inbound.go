@@ -129,6 +129,14 @@ func (in *Inbox) handle(ctx context.Context, log *slog.Logger, row int64, ref, e
 	if phoneErr != nil {
 		return outcomeBadSender // a sender ID or a foreign number: nobody to answer
 	}
+	// STOP is obeyed even from a phone over the rate limit: a loop is no reason to keep
+	// sending to someone who asked us to stop. The reply below still counts against it.
+	if perr == nil && cmd.Verb == command.Stop {
+		if err := in.optOut(ctx, e164, "stop"); err != nil {
+			log.ErrorContext(ctx, "opt-out not recorded", "error", err)
+			return outcomeError
+		}
+	}
 	var recent int64
 	if err := in.db.WithContext(ctx).Raw(`SELECT count(*) FROM sms_inbound WHERE from_phone = ? AND received_at > ? AND id <= ?`,
 		e164, in.now().Add(-rateWindow), row).Scan(&recent).Error; err != nil {

@@ -400,6 +400,13 @@ func TestInboxRateLimitsAPhone(t *testing.T) {
 	if n := strings.Count(r.logs.String(), "incoming sms rate limited"); n != 1 {
 		t.Errorf("rate limit logged %d times, want once", n)
 	}
+	// STOP from the looping phone is obeyed even though it is not answered.
+	if got := r.smsWithID("ATXid_loopstop", akinyi, "STOP"); len(got) != 0 {
+		t.Errorf("STOP over the limit answered: %+v", got)
+	}
+	if out, err := r.inbox.OptedOut(r.ctx, akinyi); err != nil || !out {
+		t.Errorf("STOP over the rate limit: opted out %t, %v", out, err)
+	}
 	// Another phone is not held back, and after the window the phone is answered again.
 	if got := r.sms(juma, "BAL"); got.Kind != "reply.balance" {
 		t.Errorf("another phone: %s", got.Kind)

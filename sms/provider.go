@@ -146,7 +146,11 @@ func (a *AfricasTalking) Send(ctx context.Context, to, message string) (string, 
 			return "", "", fmt.Errorf("africastalking: accepted (%d %s) without a messageId", rc.StatusCode, rc.Status)
 		}
 		return rc.MessageID, "Sent", nil
-	case rc.StatusCode >= 401 && rc.StatusCode <= 407:
+	case rc.StatusCode == 401 || rc.StatusCode == 402 || rc.StatusCode == 405:
+		// RiskHold, InvalidSenderId, InsufficientBalance: our account's problem, not the
+		// recipient's. Retried (with back-off) until it is fixed, never dropped.
+		return "", "", fmt.Errorf("africastalking: our account cannot send: %d %s", rc.StatusCode, rc.Status)
+	case rc.StatusCode >= 403 && rc.StatusCode <= 407:
 		return "", "", &PermanentError{Code: rc.StatusCode, Status: rc.Status}
 	}
 	return "", "", fmt.Errorf("africastalking: recipient status %d %s", rc.StatusCode, rc.Status)

@@ -15,10 +15,12 @@ import (
 
 // Africa's Talking's answers, as its API sends them.
 const (
-	atSuccess = `{"SMSMessageData":{"Message":"Sent to 1/1 Total Cost: KES 0.8000","Recipients":[{"statusCode":101,"number":"+254711000111","status":"Success","cost":"KES 0.8000","messageId":"ATPid_SampleTxnId123"}]}}`
-	atInvalid = `{"SMSMessageData":{"Message":"Sent to 0/1 Total Cost: 0","Recipients":[{"statusCode":403,"number":"+254711000111","status":"InvalidPhoneNumber","cost":"0","messageId":"None"}]}}`
-	atGateway = `{"SMSMessageData":{"Message":"Sent to 0/1 Total Cost: 0","Recipients":[{"statusCode":501,"number":"+254711000111","status":"GatewayError","cost":"0","messageId":"None"}]}}`
-	atNoRecip = `{"SMSMessageData":{"Message":"InvalidSenderId","Recipients":[]}}`
+	atSuccess   = `{"SMSMessageData":{"Message":"Sent to 1/1 Total Cost: KES 0.8000","Recipients":[{"statusCode":101,"number":"+254711000111","status":"Success","cost":"KES 0.8000","messageId":"ATPid_SampleTxnId123"}]}}`
+	atInvalid   = `{"SMSMessageData":{"Message":"Sent to 0/1 Total Cost: 0","Recipients":[{"statusCode":403,"number":"+254711000111","status":"InvalidPhoneNumber","cost":"0","messageId":"None"}]}}`
+	atGateway   = `{"SMSMessageData":{"Message":"Sent to 0/1 Total Cost: 0","Recipients":[{"statusCode":501,"number":"+254711000111","status":"GatewayError","cost":"0","messageId":"None"}]}}`
+	atBroke     = `{"SMSMessageData":{"Message":"Sent to 0/1 Total Cost: 0","Recipients":[{"statusCode":405,"number":"+254711000111","status":"InsufficientBalance","cost":"0","messageId":"None"}]}}`
+	atBlacklist = `{"SMSMessageData":{"Message":"Sent to 0/1 Total Cost: 0","Recipients":[{"statusCode":406,"number":"+254711000111","status":"UserInBlacklist","cost":"0","messageId":"None"}]}}`
+	atNoRecip   = `{"SMSMessageData":{"Message":"InvalidSenderId","Recipients":[]}}`
 )
 
 // fakeAT answers every send with status and body, and keeps the requests it got.
@@ -107,6 +109,8 @@ func TestAfricasTalkingRefusals(t *testing.T) {
 		{"no recipient is retryable", http.StatusCreated, atNoRecip, nil},
 		{"HTTP 401 (our key) is retryable once fixed", http.StatusUnauthorized, "The supplied authentication is invalid", nil},
 		{"unreadable body is retryable", http.StatusCreated, "not json", nil},
+		{"recipient 405 InsufficientBalance (ours) is retryable", http.StatusCreated, atBroke, nil},
+		{"recipient 406 UserInBlacklist is permanent", http.StatusCreated, atBlacklist, &PermanentError{Code: 406, Status: "UserInBlacklist"}},
 	}
 	for _, c := range cases {
 		_, srv := newFakeAT(t, c.status, c.body)

@@ -165,8 +165,9 @@ const (
 	memberCols = `m.id AS member_id, p.phone, p.lang,
 		(SELECT CASE WHEN count(*) = 1 THEN '' ELSE (count(*) FILTER (WHERE o.id <= m.id))::text || '*' END
 		 FROM chama_members o WHERE o.person_id = m.person_id AND o.status IN ('active', 'invited')) AS path`
-	// reachable: an active member whose phone has not opted out.
-	reachable = `m.status = 'active' AND NOT EXISTS (SELECT 1 FROM sms_optouts x WHERE x.phone = p.phone)`
+	// reachable: an active member who still consents and whose phone has not opted out.
+	reachable = `m.status = 'active' AND NOT EXISTS (SELECT 1 FROM sms_optouts x WHERE x.phone = p.phone)
+		AND EXISTS (SELECT 1 FROM chama_consents c WHERE c.person_id = p.id AND c.withdrawn_at IS NULL)`
 	// duePaid is what has been paid on due d, and welfareOwed what is unpaid of the
 	// welfare due in the same period.
 	duePaid = `LEFT JOIN LATERAL (SELECT sum(amount) AS paid FROM chama_due_payments WHERE due_id = d.id) pd ON true

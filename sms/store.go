@@ -137,15 +137,33 @@ func (o *Outbox) Notify(ctx context.Context, n chama.Notice) error {
 	if id == 0 || o.q == nil {
 		return nil // already stored for this event, or nobody to send it now
 	}
-	// Every notice chama sends today is a receipt or an answer the member is waiting for,
-	// so it goes at once, whatever the hour. Reminders (contribution due, repayment due)
-	// will defer here instead: enqueued with asynq.ProcessAt the next 07:00 Nairobi time
-	// when now falls in quiet hours.
-	if _, err := o.q.Enqueue(tasks.NewSMSSendTask(id)); err != nil &&
+	// A receipt, or an answer the member is waiting for, goes at once whatever the hour.
+	// What the member did not cause (a fine charged by the night's sweep, a default, an
+	// approval expiring) waits for 07:00 Nairobi time in quiet hours.
+	var opts []asynq.Option
+	if !prompted[n.Kind] {
+		if at := NotBefore(o.now()); at.After(o.now()) {
+			opts = append(opts, asynq.ProcessAt(at))
+			// Requeue picks up messages idle since updated_at: not before they are due.
+			if err := o.db.WithContext(ctx).Exec(`UPDATE sms_messages SET updated_at = ? WHERE id = ?`, at, id).Error; err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := o.q.Enqueue(tasks.NewSMSSendTask(id), opts...); err != nil &&
 		!errors.Is(err, asynq.ErrDuplicateTask) && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("sms: message %d stored but not queued: %w", id, err)
 	}
 	return nil
+}
+
+// prompted are the notices a member's own action causes, sent at once at any hour:
+// receipts of money they moved or were paid, and answers to what they just did.
+var prompted = map[string]bool{
+	"contribution.received": true, "loan.repaid": true, "payout.paid": true, "peer.repaid": true,
+	"invited": true, "pin.locked": true, "pin.reset_allowed": true, "approval.needed": true,
+	"approval.approved": true, "approval.rejected": true, "approval.failed": true,
+	"guarantee.asked": true, "peer.offer": true, "loan.closed": true, "loan.rejected": true, "loan.cancelled": true,
 }
 
 // dedupeKey names one notice on one Nairobi day: its kind, then a hash of the phone, the

@@ -22,16 +22,24 @@ import (
 type queue struct {
 	mu    sync.Mutex
 	tasks []*asynq.Task
+	at    []time.Time // when each task may run; zero: at once
 	err   error
 }
 
-func (q *queue) Enqueue(t *asynq.Task, _ ...asynq.Option) (*asynq.TaskInfo, error) {
+func (q *queue) Enqueue(t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.err != nil {
 		return nil, q.err
 	}
 	q.tasks = append(q.tasks, t)
+	var at time.Time
+	for _, o := range opts {
+		if o.Type() == asynq.ProcessAtOpt {
+			at = o.Value().(time.Time)
+		}
+	}
+	q.at = append(q.at, at)
 	return &asynq.TaskInfo{}, nil
 }
 
@@ -140,6 +148,30 @@ func TestNotifyStoresAndEnqueuesOnce(t *testing.T) {
 	}
 	if diff := slices.Compare(q.ids(t), ids); diff != 0 {
 		t.Errorf("enqueued %v, stored %v", q.ids(t), ids)
+	}
+}
+
+func TestNotifyAtNightWaitsUnlessTheMemberAsked(t *testing.T) {
+	q := &queue{}
+	o := newOutbox(t, q)
+	ctx := context.Background()
+	night := time.Date(2026, 3, 2, 23, 10, 0, 0, nairobi)
+	o.now = func() time.Time { return night }
+	fine := chama.Notice{Phone: member, Lang: "en", Kind: "fine.charged",
+		Vars: map[string]string{"group": "UMOJA", "amount": "50.00", "period": "3", "slot": "late:3"}}
+	for _, n := range []chama.Notice{receipt("SFK3NIGHT1"), fine} {
+		if err := o.Notify(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	morning := time.Date(2026, 3, 3, 7, 0, 0, 0, nairobi)
+	if len(q.at) != 2 || !q.at[0].IsZero() || !q.at[1].Equal(morning) {
+		t.Fatalf("receipt and fine may run at %v, want [now, %v]", q.at, morning)
+	}
+	// Requeue, which picks up messages idle for a while, must not send the fine early.
+	ids := q.ids(t)
+	if m := message(t, o, ids[1]); !m.UpdatedAt.Equal(morning) {
+		t.Errorf("deferred message updated_at %v, want %v", m.UpdatedAt, morning)
 	}
 }
 

@@ -42,6 +42,7 @@ var periodic = []struct {
 	{"@every 15s", NewMpesaSweepTask},                           // poll overdue intents, settle callbacks whose task was lost
 	{"CRON_TZ=Africa/Nairobi 0 3 * * *", NewMpesaReconcileTask}, // yesterday's statement, after the ledger check
 	{"@every 5m", NewSMSRequeueTask},                            // messages whose send task was lost
+	{"@every 15m", NewSMSRemindersTask},                         // reminders due; at night they wait for 07:00
 }
 
 // Schedule registers all periodic work with s.
