@@ -33,6 +33,7 @@ var (
 	ErrPending             = errors.New("chama: a request for this is already waiting for approval")
 	ErrInvalidAmount       = errors.New("chama: amount must be above zero in whole cents")
 	ErrMpesaLimit          = errors.New("chama: M-Pesa moves 10 to 250,000 per payout")
+	ErrCashAmount          = errors.New("chama: a cash contribution is whole shillings, 1 to 100,000")
 	ErrUnknownLoan         = errors.New("chama: no such loan")
 	ErrLoanState           = errors.New("chama: the loan is not at a step where this can be done")
 	ErrInArrears           = errors.New("chama: contributions or fines are overdue")

@@ -34,6 +34,10 @@ type Payment struct {
 	// nothing when it came) that an official has now assigned: the platform's entry
 	// moves it from suspense to the group instead of from M-Pesa collections.
 	FromSuspense bool
+	// HeldBy is, for cash handed to an official at a meeting (RecordCash), that
+	// official's membership: the group's Dr is their cash-in-hand, not its cash at
+	// Kikundi, and the platform book does not move.
+	HeldBy int64
 }
 
 // Applied is what a payment paid for.
@@ -56,7 +60,7 @@ var receiptPattern = regexp.MustCompile(`^[A-Z0-9]{6,20}$`)
 // The member's row is locked while the payment is split, so two payments at once are
 // applied one after the other.
 func (s *Service) ReceivePayment(ctx context.Context, pay Payment) (Applied, error) {
-	if !receiptPattern.MatchString(pay.Receipt) {
+	if !receiptPattern.MatchString(pay.Receipt) || isCashReceipt(pay.Receipt) {
 		return Applied{}, ErrUnknownReceipt
 	}
 	if !pay.Amount.IsPositive() || !pay.Amount.Equal(pay.Amount.Round(2)) {
@@ -241,7 +245,11 @@ func (t *txn) applyContribution(g Group, c rules.Constitution, p Person, m Membe
 		owed[i] = rules.Due{Ref: fmt.Sprint(d.ID), Amount: d.Outstanding}
 	}
 	parts, left := rules.Allocate(pay.Amount, owed)
-	cash, err := t.accountID(g.BookID, accountCash)
+	debit, key, kind, notice := accountCash, "mpesa:"+pay.Receipt+":group", "contribution", "contribution.received"
+	if pay.HeldBy != 0 {
+		debit, key, kind, notice = cashInHandAccount(pay.HeldBy), "cash:"+pay.Receipt+":group", "contribution.cash", "cash.received"
+	}
+	cash, err := t.accountID(g.BookID, debit)
 	if err != nil {
 		return Applied{}, err
 	}
@@ -282,7 +290,7 @@ func (t *txn) applyContribution(g Group, c rules.Constitution, p Person, m Membe
 	credits.add(savings, left)
 	out.Savings = left
 	e, err := t.l.Post(t.ctx, ledger.EntryRequest{
-		Key: "mpesa:" + pay.Receipt + ":group", Book: g.BookID, Kind: "contribution", Currency: c.Currency,
+		Key: key, Book: g.BookID, Kind: kind, Currency: c.Currency,
 		Refs: map[string]string{"mpesa_receipt": pay.Receipt, "member": fmt.Sprint(m.ID)}, OccurredAt: pay.ReceivedAt,
 		Legs: credits.entry(cash),
 	})
@@ -305,8 +313,14 @@ func (t *txn) applyContribution(g Group, c rules.Constitution, p Person, m Membe
 	if err != nil {
 		return Applied{}, err
 	}
-	t.notify(p, "contribution.received", map[string]string{"group": g.Code, "amount": pay.Amount.StringFixed(2),
-		"receipt": pay.Receipt, "savings": bal.Balance.StringFixed(2)})
+	vars := map[string]string{"group": g.Code, "amount": pay.Amount.StringFixed(2),
+		"receipt": pay.Receipt, "savings": bal.Balance.StringFixed(2)}
+	if pay.HeldBy != 0 { // the member checks the cash is with whom they handed it to
+		if vars["holder"], err = t.memberName(pay.HeldBy); err != nil {
+			return Applied{}, err
+		}
+	}
+	t.notify(p, notice, vars)
 	return out, t.audit(g.ID, p.ID, System, "payment.contribution", out.PaymentID, map[string]any{"receipt": pay.Receipt, "amount": pay.Amount.StringFixed(2)})
 }
 

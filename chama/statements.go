@@ -103,6 +103,7 @@ func (s *Service) Statement(ctx context.Context, a Actor, code string, before in
 type GroupPosition struct {
 	Cash        decimal.Decimal // held by Kikundi for the group
 	Held        decimal.Decimal // of which reserved for payouts on their way
+	CashInHand  decimal.Decimal // cash recorded at meetings that officials still hold
 	LoansOut    decimal.Decimal // principal members owe
 	Receivable  decimal.Decimal // interest, penalties and fines due
 	Savings     decimal.Decimal // owed to members
@@ -122,11 +123,12 @@ func (s *Service) GroupStatement(ctx context.Context, a Actor, code string) (Gro
 			return err
 		}
 		var sums struct {
-			Cash, Held, LoansOut, Receivable, Savings, Welfare, Pots, Income, Expenses decimal.Decimal
+			Cash, Held, CashInHand, LoansOut, Receivable, Savings, Welfare, Pots, Income, Expenses decimal.Decimal
 		}
 		if err := t.db.Raw(`SELECT
 				coalesce(sum(balance) FILTER (WHERE code = 'cash'), 0) AS cash,
 				coalesce(sum(held) FILTER (WHERE code = 'cash'), 0) AS held,
+				coalesce(sum(balance) FILTER (WHERE code LIKE 'cash-in-hand:%'), 0) AS cash_in_hand,
 				coalesce(sum(balance) FILTER (WHERE code LIKE 'loan:%'), 0) AS loans_out,
 				coalesce(sum(balance) FILTER (WHERE code LIKE 'interest-due:%' OR code LIKE 'penalty-due:%' OR code LIKE 'fines-due:%'), 0) AS receivable,
 				coalesce(sum(balance) FILTER (WHERE code LIKE 'savings:%'), 0) AS savings,
@@ -145,7 +147,7 @@ func (s *Service) GroupStatement(ctx context.Context, a Actor, code string) (Gro
 		if err != nil {
 			return err
 		}
-		gp = GroupPosition{Cash: sums.Cash, Held: sums.Held, LoansOut: sums.LoansOut, Receivable: sums.Receivable,
+		gp = GroupPosition{Cash: sums.Cash, Held: sums.Held, CashInHand: sums.CashInHand, LoansOut: sums.LoansOut, Receivable: sums.Receivable,
 			Savings: sums.Savings, Welfare: sums.Welfare, Pots: sums.Pots, Profit: sums.Income.Sub(sums.Expenses),
 			Members: len(members), Fingerprint: fp.String()}
 		return nil

@@ -44,17 +44,18 @@ func ReasonText(r rules.Reason, lang string) string {
 }
 
 var kindWords = map[string][2]string{
-	"contribution":     {"Mchango", "Contribution"},
-	"loan.repayment":   {"Rejesho", "Repayment"},
-	"peer.repayment":   {"Rejesho", "Repayment"},
-	"peer.escrow":      {"Mkopo kwa mwenzako", "Peer loan"},
-	"peer.refund":      {"Mkopo umerudishwa", "Peer loan returned"},
-	"hold.post":        {"Malipo", "Payout"},
-	"debts.settled":    {"Deni limelipwa", "Debt settled"},
-	"shareout.close":   {"Gawio", "Share-out"},
-	"loan.recovery":    {"Dhamana imetumika", "Guarantee used"},
-	"exit.fines":       {"Faini", "Fines"},
-	"debt.written_off": {"Deni limefutwa", "Debt written off"},
+	"contribution":      {"Mchango", "Contribution"},
+	"contribution.cash": {"Mchango taslimu", "Cash contribution"},
+	"loan.repayment":    {"Rejesho", "Repayment"},
+	"peer.repayment":    {"Rejesho", "Repayment"},
+	"peer.escrow":       {"Mkopo kwa mwenzako", "Peer loan"},
+	"peer.refund":       {"Mkopo umerudishwa", "Peer loan returned"},
+	"hold.post":         {"Malipo", "Payout"},
+	"debts.settled":     {"Deni limelipwa", "Debt settled"},
+	"shareout.close":    {"Gawio", "Share-out"},
+	"loan.recovery":     {"Dhamana imetumika", "Guarantee used"},
+	"exit.fines":        {"Faini", "Fines"},
+	"debt.written_off":  {"Deni limefutwa", "Debt written off"},
 }
 
 // LineText is one statement line short enough for a feature phone's screen or one SMS:

@@ -54,6 +54,10 @@ var templates = map[string][2]string{
 		`{{.group}}: tumepokea mchango wako wa {{kes .amount}}, M-Pesa {{.receipt}}. Akiba yako sasa ni {{kes .savings}}. Asante!`,
 		`{{.group}}: we received your contribution of {{kes .amount}}, M-Pesa {{.receipt}}. Your savings are now {{kes .savings}}. Thank you!`,
 	},
+	"cash.received": {
+		`{{.group}}: mchango wako wa {{kes .amount}} taslimu ulioshikwa na {{.holder}} umethibitishwa, kumb. {{.receipt}}. Akiba yako sasa ni {{kes .savings}}. Asante!`,
+		`{{.group}}: your cash contribution of {{kes .amount}}, held by {{.holder}}, is confirmed, ref {{.receipt}}. Your savings are now {{kes .savings}}. Thank you!`,
+	},
 	"fine.charged": {
 		`{{.group}}: umetozwa faini ya {{kes .amount}} kwa kipindi cha {{.period}}.`,
 		`{{.group}}: you were charged a fine of {{kes .amount}} for period {{.period}}.`,
@@ -110,7 +114,7 @@ const (
 )
 
 var varLimits = map[string]int{
-	"reason": maxReason, "group": maxName, "by": maxName, "lender": maxName, "borrower": maxName,
+	"reason": maxReason, "group": maxName, "by": maxName, "lender": maxName, "borrower": maxName, "holder": maxName,
 	"subject": maxName, "purpose": maxName,
 	"amount": maxAmount, "savings": maxAmount, "remaining": maxAmount, "total": maxAmount,
 }
@@ -215,14 +219,14 @@ var subjectsEn = map[string]string{
 	chama.SubjectLoan: "loan", chama.SubjectWithdrawal: "withdrawal", chama.SubjectRotation: "merry-go-round payout",
 	chama.SubjectWelfare: "welfare", chama.SubjectRules: "rule change", chama.SubjectRole: "role change",
 	chama.SubjectExit: "exit", chama.SubjectRemoval: "removal", chama.SubjectPINReset: "PIN reset",
-	chama.SubjectWaiver: "fine waiver", chama.SubjectShareOut: "share-out",
+	chama.SubjectWaiver: "fine waiver", chama.SubjectShareOut: "share-out", chama.SubjectCash: "cash contribution",
 }
 
 var subjectsSw = map[string]string{
 	chama.SubjectLoan: "mkopo", chama.SubjectWithdrawal: "kutoa akiba", chama.SubjectRotation: "malipo ya mzunguko",
 	chama.SubjectWelfare: "ustawi", chama.SubjectRules: "kubadili kanuni", chama.SubjectRole: "kubadili cheo",
 	chama.SubjectExit: "kujiondoa", chama.SubjectRemoval: "kuondoa mwanachama", chama.SubjectPINReset: "kubadili PIN",
-	chama.SubjectWaiver: "kusamehe faini", chama.SubjectShareOut: "kugawana akiba",
+	chama.SubjectWaiver: "kusamehe faini", chama.SubjectShareOut: "kugawana akiba", chama.SubjectCash: "mchango taslimu",
 }
 
 var purposesEn = map[string]string{

@@ -21,6 +21,7 @@ var realistic = map[string]map[string]string{
 	"approval.expired":      {"group": "UMOJA", "id": "42", "subject": chama.SubjectRules, "reason": ""},
 	"approval.failed":       {"group": "UMOJA", "id": "42", "subject": chama.SubjectLoan, "reason": "chama: not enough money in the group's cash"},
 	"contribution.received": {"group": "UMOJA", "amount": "1500.00", "receipt": "SFK3QWERTY", "savings": "12500.00"},
+	"cash.received":         {"group": "UMOJA", "amount": "700.00", "receipt": "CASH00000042", "savings": "12500.00", "holder": "Otieno Ochieng"},
 	"fine.charged":          {"group": "UMOJA", "amount": "200.00", "period": "7"},
 	"guarantee.asked":       {"group": "UMOJA", "loan": "17", "borrower": "Otieno Ochieng", "amount": "2500.00"},
 	"guarantee.called":      {"group": "UMOJA", "loan": "17"},

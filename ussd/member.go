@@ -2,6 +2,7 @@ package ussd
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -273,7 +274,11 @@ func init() {
 			}
 			body := t(c.lang(), "group.info", c.s.Group, gp.Members, chama.Shillings(gp.Cash), chama.Shillings(gp.LoansOut),
 				chama.Shillings(gp.Savings), chama.Shillings(gp.Welfare), gp.Fingerprint)
-			return screen.Screen{Body: strings.Split(body, "\n"), End: true}, nil
+			lines := strings.Split(body, "\n")
+			if gp.CashInHand.IsPositive() { // recorded at meetings, not yet paid in: say who has it
+				lines = slices.Insert(lines, 2, t(c.lang(), "group.inhand", chama.Shillings(gp.CashInHand)))
+			}
+			return screen.Screen{Body: lines, End: true}, nil
 		},
 		handle: func(*call, string) (string, error) { return "", nil },
 	}

@@ -17,8 +17,8 @@ import (
 )
 
 // The officials' menu: the approvals waiting for them (approve or reject with the PIN),
-// inviting a member, asking for a welfare grant, proposing a new contribution, and the
-// share-out that closes a cycle, previewed line by line before it is asked for. Every
+// inviting a member, asking for a welfare grant, proposing a new contribution, the
+// share-out that closes a cycle, and recording cash a member handed over at a meeting, previewed line by line before it is asked for. Every
 // request is confirmed with the official's PIN and then waits for the other officials.
 
 const (
@@ -34,6 +34,9 @@ const (
 	nodeContributionPIN = "contribution-pin"
 	nodeShareOut        = "shareout"
 	nodeShareOutPIN     = "shareout-pin"
+	nodeCashPhone       = "cash-phone"
+	nodeCashAmount      = "cash-amount"
+	nodeCashPIN         = "cash-pin"
 )
 
 // inviteRoles are the roles an official can invite to, in menu order.
@@ -133,7 +136,7 @@ var refusals = []struct {
 	{chama.ErrPending, "x.pending"}, {chama.ErrInsufficientSavings, "x.savings"}, {chama.ErrActiveLoan, "x.loans"},
 	{chama.ErrMpesaLimit, "x.mpesa"}, {chama.ErrInvalidAmount, "x.amount"}, {rules.ErrInvalidConstitution, "x.rules"},
 	{chama.ErrLoanState, "x.loanstate"}, {chama.ErrUnknownLoan, "x.unknownloan"}, {chama.ErrSelfGuarantee, "p.self"},
-	{chama.ErrInvalidRole, "x.role"}, {chama.ErrNotOfficial, "only.officials"},
+	{chama.ErrInvalidRole, "x.role"}, {chama.ErrNotOfficial, "only.officials"}, {chama.ErrCashAmount, "o.cash.bad"},
 }
 
 // refusalText is what to show for a refusal: in English the chama's own sentence (they are
@@ -175,6 +178,24 @@ func (c *call) turnedDown(err error) (string, error) {
 
 // memberNamed reads a phone typed for another member of the session's group: its E.164
 // form and the member's name. A number that is not an active member re-prompts.
+// memberPhone is a screen asking an official for a member's phone (prompt), which keeps
+// the member's number and name in the session and goes on to next.
+func memberPhone(prompt, next string) node {
+	return node{
+		takesText: true,
+		screen:    func(c *call) (screen.Screen, error) { return screen.Screen{Prompt: t(c.lang(), prompt)}, nil },
+		handle: func(c *call, in string) (string, error) {
+			e164, name, ok, err := c.memberNamed(in)
+			if err != nil || !ok {
+				return "", err
+			}
+			c.s.set("phone", e164)
+			c.s.set("name", name)
+			return next, nil
+		},
+	}
+}
+
 func (c *call) memberNamed(in string) (e164, name string, ok bool, err error) {
 	e164, err = phone.Normalize(in)
 	if err != nil {
@@ -227,11 +248,11 @@ func init() {
 			}
 			l := c.lang()
 			return screen.Screen{Title: t(l, "o.title"), Options: []string{t(l, "m.approvals", len(aps)), t(l, "o.invite"),
-				t(l, "o.welfare"), t(l, "o.contrib"), t(l, "o.shareout")}}, nil
+				t(l, "o.welfare"), t(l, "o.contrib"), t(l, "o.shareout"), t(l, "o.cash")}}, nil
 		},
 		handle: func(c *call, in string) (string, error) {
 			next := map[string]string{"1": nodeApprovals, "2": nodeInvitePhone, "3": nodeWelfarePhone, "4": nodeContribution,
-				"5": nodeShareOut}[in]
+				"5": nodeShareOut, "6": nodeCashPhone}[in]
 			if next == "" {
 				return c.invalid("invalid")
 			}
@@ -368,19 +389,7 @@ func init() {
 // A welfare grant: the member's phone, the amount (the fund's balance shown), the reason,
 // PIN; the grant is paid once the officials approve.
 func init() {
-	nodes[nodeWelfarePhone] = node{
-		takesText: true,
-		screen:    func(c *call) (screen.Screen, error) { return screen.Screen{Prompt: t(c.lang(), "o.wf.phone")}, nil },
-		handle: func(c *call, in string) (string, error) {
-			e164, name, ok, err := c.memberNamed(in)
-			if err != nil || !ok {
-				return "", err
-			}
-			c.s.set("phone", e164)
-			c.s.set("name", name)
-			return nodeWelfareAmount, nil
-		},
-	}
+	nodes[nodeWelfarePhone] = memberPhone("o.wf.phone", nodeWelfareAmount)
 	nodes[nodeWelfareAmount] = node{
 		screen: func(c *call) (screen.Screen, error) {
 			gp, err := c.e.groups.GroupStatement(c.ctx, c.actor(), c.s.Group)
@@ -551,6 +560,46 @@ func init() {
 				return c.turnedDown(err)
 			}
 			return c.done("o.requested", ap.ID, ap.Quorum)
+		},
+	}
+}
+
+// A cash contribution: the member's phone, the amount they handed over, PIN. It is
+// credited once a second official confirms it from their approvals, and the member gets
+// an SMS naming who holds the cash.
+func init() {
+	nodes[nodeCashPhone] = memberPhone("o.cash.phone", nodeCashAmount)
+	nodes[nodeCashAmount] = node{
+		takesText: true,
+		screen: func(c *call) (screen.Screen, error) {
+			return screen.Screen{Prompt: t(c.lang(), "o.cash.amount", c.s.Data["name"])}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			amount, err := decimal.NewFromString(strings.ReplaceAll(strings.TrimSpace(in), ",", ""))
+			if err != nil || !amount.IsPositive() || !amount.Equal(amount.Truncate(0)) || amount.GreaterThan(decimal.NewFromInt(100_000)) {
+				return c.invalid("o.cash.bad")
+			}
+			c.s.set("amount", amount.String())
+			return nodeCashPIN, nil
+		},
+	}
+	nodes[nodeCashPIN] = node{
+		takesText: true,
+		screen: func(c *call) (screen.Screen, error) {
+			amount, _ := decimal.NewFromString(c.s.Data["amount"])
+			return screen.Screen{Body: []string{t(c.lang(), "o.cash.confirm", chama.Shillings(amount), c.s.Data["name"])},
+				Prompt: t(c.lang(), "pin.enter")}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			amount, _ := decimal.NewFromString(c.s.Data["amount"])
+			ap, err := c.e.groups.RecordCash(c.ctx, c.actor(), in, c.s.Group, c.s.Data["phone"], amount)
+			if errors.Is(err, chama.ErrWrongPIN) || errors.Is(err, chama.ErrPINLocked) {
+				return c.refused(err)
+			}
+			if err != nil {
+				return c.turnedDown(err)
+			}
+			return c.done("o.cash.recorded", ap.ID, c.s.Data["name"])
 		},
 	}
 }

@@ -232,6 +232,40 @@ func TestAWelfareGrantApprovedByTwoOfficialsThroughUSSD(t *testing.T) {
 	}
 }
 
+func TestACashContributionIsCreditedOnlyOnceASecondOfficialConfirms(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.found(rules.Default(), "en", "baraka")
+	r.raiseDues("UMOJA")
+	baraka := chama.Actor{Phone: numbers["baraka"], Channel: chama.USSD}
+
+	chair := r.phone(numbers["wanjiru"])
+	chair.dial("cash")
+	chair.press("8")
+	expect(t, chair.press("6"), false, "Phone number of the member who handed you cash")
+	expect(t, chair.press(numbers["baraka"]), false, "How much did baraka hand you")
+	expect(t, chair.press("250000"), false, "Enter whole shillings, 1 to 100,000")
+	expect(t, chair.press("700"), false, "You received KES 700.00 in cash from baraka", "PIN")
+	expect(t, chair.press("0000"), false, "Wrong PIN")
+	expect(t, chair.press(pins["wanjiru"]), true, "Recorded as #", "Once another official confirms")
+	if pos, err := r.groups.Position(r.ctx, baraka, "UMOJA"); err != nil || !pos.Savings.IsZero() {
+		t.Fatalf("savings before confirmation: %+v, %v", pos, err)
+	}
+
+	r.approveAll("cash contribution KES 700.00", "otieno")
+	pos, err := r.groups.Position(r.ctx, baraka, "UMOJA")
+	if err != nil || !pos.Savings.Equal(decimal.NewFromInt(700)) {
+		t.Fatalf("savings after confirmation: %+v, %v", pos, err)
+	}
+	gp, err := r.groups.GroupStatement(r.ctx, baraka, "UMOJA")
+	if err != nil || !gp.CashInHand.Equal(decimal.NewFromInt(700)) || !gp.Cash.IsZero() {
+		t.Errorf("group: cash in hand %v, cash at Kikundi %v, %v", gp.CashInHand, gp.Cash, err)
+	}
+	b := r.phone(numbers["baraka"])
+	b.dial("cash-group")
+	expect(t, b.press("6"), true, "Cash: KES 0.00", "Cash with officials: KES 700.00")
+}
+
 func TestAContributionChangeTakesEffectFromTheNextPeriod(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)

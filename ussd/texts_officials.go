@@ -11,6 +11,7 @@ func init() {
 		"o.welfare":  {"Msaada wa ustawi", "Welfare grant"},
 		"o.contrib":  {"Badilisha mchango", "Change the contribution"},
 		"o.shareout": {"Mgao wa mwisho wa mzunguko", "Share-out"},
+		"o.cash":     {"Rekodi mchango taslimu", "Record a cash contribution"},
 
 		"o.phone.bad": {"Nambari si sahihi. Andika kama 0712345678.", "Not a valid number. Write it like 0712345678."},
 		"o.notmember": {"Nambari hiyo si ya mwanachama hai wa kikundi hiki.", "That number is not an active member of this group."},
@@ -25,6 +26,12 @@ func init() {
 		"role.treasurer": {"Mweka hazina", "Treasurer"},
 		"role.secretary": {"Katibu", "Secretary"},
 		"role.chair":     {"Mwenyekiti", "Chair"},
+
+		"o.cash.phone":    {"Nambari ya simu ya mwanachama aliyekupa pesa taslimu:", "Phone number of the member who handed you cash:"},
+		"o.cash.amount":   {"Kiasi ulichopokea kutoka kwa %s (KES):", "How much did %s hand you (KES)?"},
+		"o.cash.bad":      {"Andika shilingi nzima, 1 hadi 100,000.", "Enter whole shillings, 1 to 100,000."},
+		"o.cash.confirm":  {"Umepokea KES %s taslimu kutoka kwa %s na unazishika wewe. Kiongozi mwingine atathibitisha.", "You received KES %s in cash from %s and hold it. Another official will confirm."},
+		"o.cash.recorded": {"Imerekodiwa #%d. Kiongozi mwingine akithibitisha, %s atapata SMS na akiba yake itaongezeka.", "Recorded as #%d. Once another official confirms, %s gets an SMS and their savings go up."},
 
 		"o.wf.phone":   {"Nambari ya simu ya mwanachama wa kusaidiwa:", "Phone number of the member to help:"},
 		"o.wf.amount":  {"Mfuko wa ustawi: KES %s. Kiasi cha kumpa %s (KES):", "Welfare fund: KES %s. How much for %s (KES)?"},

@@ -150,6 +150,7 @@ func TestEveryScreenInBothLanguages(t *testing.T) {
 			tr.dial(a, "8", "3", b, "100", "1", "7391")
 			tr.dial(a, "8", "4", "600", "7391")
 			tr.dial(a, "8", "5", "1", "7391")
+			tr.dial(a, "8", "6", c, "700.50", "700", "7391") // cash from c; cents are refused
 			// A flow cut off at the PIN, and offered again on the next dial: start over.
 			tr.dial(a, "1", "1")
 			tr.dial(a, "2")

@@ -1,0 +1,128 @@
+package chama
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/kikundi/kikundi/chama/rules"
+	"github.com/kikundi/kikundi/ledger"
+)
+
+// SubjectCash is a cash contribution an official recorded, waiting for a second
+// official to confirm it.
+const SubjectCash = "cash_contribution"
+
+// maxCash is the most one cash record may carry: more than a meeting's envelope is a
+// typo, and big money should travel by M-Pesa where it leaves a receipt.
+var maxCash = decimal.NewFromInt(100_000)
+
+func init() {
+	// A second official confirms: the quorum is one vote, and the official who recorded
+	// the cash (the requester) and the member it credits (the beneficiary) never vote.
+	outcomes[SubjectCash] = outcome{quorum: func(rules.Quorum) int { return 1 }, approved: (*txn).receiveCash}
+}
+
+// cashInHandAccount is the group's money an official holds in cash: an asset of the
+// group, but not money Kikundi holds, so it has no mirror in the platform book and the
+// group's cash (what Kikundi owes it) does not move until it is paid in.
+func cashInHandAccount(official int64) string { return fmt.Sprintf("cash-in-hand:m%d", official) }
+
+type cashBody struct {
+	Member     int64           `json:"member"`
+	Amount     decimal.Decimal `json:"amount"`
+	HeldBy     int64           `json:"held_by"`
+	ReceivedAt time.Time       `json:"received_at"`
+}
+
+// RecordCash is an official recording, with their PIN, cash a member handed them at a
+// meeting. Nothing is credited until a second official confirms it (Vote): one person's
+// word never moves a member's savings. Once confirmed it is applied exactly like an
+// M-Pesa contribution (fines, arrears, the current period, then savings), dated when it
+// was recorded, and the group's books show which official holds the cash.
+func (s *Service) RecordCash(ctx context.Context, a Actor, pinCode, code, rawPhone string, amount decimal.Decimal) (Approval, error) {
+	if !amount.IsPositive() || !amount.Equal(amount.Truncate(0)) || amount.GreaterThan(maxCash) {
+		return Approval{}, ErrCashAmount
+	}
+	if err := s.CheckPIN(ctx, a.Phone, pinCode); err != nil {
+		return Approval{}, err
+	}
+	var ap Approval
+	err := s.tx(ctx, func(t *txn) error {
+		g, _, by, err := t.official(a, code)
+		if err != nil {
+			return err
+		}
+		from, err := t.memberByPhone(g, rawPhone)
+		if err != nil {
+			return err
+		}
+		if from.Status != "active" {
+			return ErrNotMember
+		}
+		// No subject id: two envelopes from one member at one meeting are two requests.
+		ap, err = t.requestApproval(g, by, SubjectCash, 0, from.ID,
+			cashBody{Member: from.ID, Amount: amount, HeldBy: by.ID, ReceivedAt: t.s.now()}, a.Channel)
+		return err
+	})
+	return ap, err
+}
+
+// receiveCash applies a confirmed cash contribution: Dr cash-in-hand of the official who
+// holds it / Cr what the member owed and their savings. The platform book does not move.
+func (t *txn) receiveCash(ap Approval) error {
+	var body cashBody
+	if err := json.Unmarshal(ap.Payload, &body); err != nil {
+		return err
+	}
+	g, err := t.groupByID(ap.GroupID)
+	if err != nil {
+		return err
+	}
+	m, err := t.memberByID(body.Member)
+	if err != nil {
+		return err
+	}
+	if m.Status != "active" {
+		return ErrNotMember
+	}
+	p, err := t.personByID(m.PersonID)
+	if err != nil {
+		return err
+	}
+	c, _, err := t.rulesNow(g)
+	if err != nil {
+		return err
+	}
+	if _, err := t.l.OpenAccount(t.ctx, ledger.AccountSpec{Book: g.BookID, Code: cashInHandAccount(body.HeldBy),
+		Type: ledger.Asset, Currency: c.Currency}); err != nil {
+		return err
+	}
+	pay := Payment{Group: g.Code, Phone: p.Phone, Receipt: cashReceipt(ap.ID), Amount: body.Amount,
+		Purpose: ForContribution, ReceivedAt: body.ReceivedAt, HeldBy: body.HeldBy}
+	_, err = t.applyContribution(g, c, p, m, pay)
+	return err
+}
+
+// cashReceipt is the receipt a cash contribution is known by: CASH and its approval's
+// number, unique like an M-Pesa receipt and never mistaken for one (those have no
+// run of zeros after four letters).
+func cashReceipt(approval int64) string { return fmt.Sprintf("CASH%08d", approval) }
+
+// isCashReceipt tells a cash record's receipt from an M-Pesa one (ten characters), so a
+// forged or mistaken M-Pesa callback can never take a cash record's number first.
+func isCashReceipt(r string) bool { return cashReceiptPattern.MatchString(r) }
+
+var cashReceiptPattern = regexp.MustCompile(`^CASH[0-9]{8}$`)
+
+// memberName is the name a member registered with, as a receipt names them.
+func (t *txn) memberName(member int64) (string, error) {
+	var name string
+	err := t.db.Raw(`SELECT p.name FROM chama_members m JOIN chama_people p ON p.id = m.person_id WHERE m.id = ?`,
+		member).Scan(&name).Error
+	return name, err
+}
