@@ -65,9 +65,10 @@ func newInboxRig(t *testing.T) *inboxRig {
 	t.Helper()
 	db := dbtest.Postgres(t)
 	clock := &inboxClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, nairobi)}
-	r := &inboxRig{t: t, ctx: context.Background(), db: db, clock: clock, logs: &strings.Builder{},
-		groups: chama.New(chama.Options{DB: db, Now: clock.Now})}
+	r := &inboxRig{t: t, ctx: context.Background(), db: db, clock: clock, logs: &strings.Builder{}}
 	r.out = NewOutbox(db, Renderer{USSDCode: "*384*12#"}, nil)
+	r.out.now = clock.Now
+	r.groups = chama.New(chama.Options{DB: db, Now: clock.Now, Notifier: r.out})
 	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: r.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r.inbox = NewInbox(db, r.groups, r.out, "*384*12#", logger)
 	r.inbox.now = clock.Now
@@ -242,7 +243,7 @@ func TestInboxAnswersEveryCommandInBothLanguages(t *testing.T) {
 		{otieno, "loan 2000", "reply.loan", "en", []string{"dial *384*12*3*1*2000#, read the terms"}},
 		{wanjiru, "LIPA 1000", "reply.repay", "sw", []string{"*384*12*3*2*1000#"}},
 		{otieno, "repay 1000", "reply.repay", "en", []string{"dial *384*12*3*2*1000#"}},
-		{wanjiru, "MSAADA", "reply.help", "sw", []string{"SALIO, TAARIFA, CHANGA 500", "Viongozi: WANACHAMA, MADENI"}},
+		{wanjiru, "MSAADA", "reply.help", "sw", []string{"SALIO, TAARIFA, CHANGA 500", "Viongozi: WANACHAMA, MADENI, ONGEZA, ONDOA, KUMBUSHA, TASLIMU"}},
 		{juma, "help", "reply.help", "en", []string{"BAL, STATEMENT, CONTRIBUTE 500", "Help on one: HELP LOAN"}},
 		{akinyi, "MSAADA MKOPO", "reply.help.loan", "sw", []string{"MKOPO: kuomba mkopo", "Mfano: MKOPO 5000 3"}},
 		{juma, "help verify", "reply.help.verify", "en", []string{"VERIFY: the fingerprint", "E.g. VERIFY"}},
@@ -254,9 +255,11 @@ func TestInboxAnswersEveryCommandInBothLanguages(t *testing.T) {
 		{juma, "rules", "reply.rules", "en", []string{"every month on day 5", "Loans up to 3 times savings at 1% a month"}},
 		{akinyi, "THIBITISHA", "reply.verify", "sw", []string{"alama ya vitabu ni " + gp.Fingerprint}},
 		{juma, "verify", "reply.verify", "en", []string{"fingerprint is " + gp.Fingerprint}},
-		{wanjiru, "ALIKA 0712345678 Amina", "reply.officials_menu", "sw", []string{"ALIKA inafanywa kwenye menyu ya viongozi", "*384*12*8#"}},
-		{otieno, "cash 0712345678 500", "reply.officials_menu", "en", []string{"CASH is done from the officials' menu", "*384*12*8#"}},
-		{wanjiru, "KUMBUSHA", "reply.officials_menu", "sw", []string{"KUMBUSHA"}},
+		{wanjiru, "ALIKA 0712345678 Amina", "reply.added", "sw", []string{"Amina (0712 345 678) amealikwa kama mwanachama"}},
+		{wanjiru, "ALIKA 0712345679 Amina katibu", "reply.officials_menu", "sw", []string{"ALIKA inafanywa kwenye menyu ya viongozi", "*384*12*8*2#"}},
+		{otieno, "cash 0712345678 500", "reply.cash", "en", []string{"KES 500.00 in cash from 0712 345 678", "*384*12*8*6*0712345678*500#"}},
+		{otieno, "payout 0712345678 500", "reply.officials_menu", "en", []string{"PAYOUT is done from the officials' menu", "*384*12*8#"}},
+		{otieno, "remind", "reply.reminded", "en", []string{"reminder sent to 2 members in arrears"}},
 		{akinyi, "WANACHAMA", "reply.officials_only", "sw", []string{"WANACHAMA ni kwa viongozi"}},
 		{juma, "arrears", "reply.officials_only", "en", []string{"ARREARS is for officials"}},
 		{juma, "payout 0712345678 5000", "reply.officials_only", "en", []string{"PAYOUT is for officials"}},
@@ -282,6 +285,74 @@ func TestInboxAnswersEveryCommandInBothLanguages(t *testing.T) {
 	}
 	if n := r.count(`SELECT count(*) FROM sms_inbound WHERE handled_at IS NOT NULL AND outcome LIKE 'reply.%'`); n != int64(len(cases)) {
 		t.Errorf("%d messages handled with a reply, want %d", n, len(cases))
+	}
+}
+
+func TestInboxOfficialsInviteRemoveAndRemind(t *testing.T) {
+	r := newInboxRig(t)
+	r.world()
+	// ADD invites at once; the invitee is told by SMS. Twice is refused, not repeated.
+	if got := r.sms(wanjiru, "ONGEZA 0722 000 333 Amina Wairimu"); got.Kind != "reply.added" {
+		t.Fatalf("ONGEZA: %s %q", got.Kind, got.Text)
+	}
+	if got, _ := r.out.Messages(r.ctx, "+254722000333"); len(got) != 1 || got[0].Kind != "invited" {
+		t.Errorf("the invitee was sent %+v, want one invitation", got)
+	}
+	if got := r.sms(otieno, "add 0722000333 Amina"); got.Kind != "reply.refused" || !strings.Contains(got.Text, "already a member or invited") {
+		t.Errorf("ADD again: %s %q", got.Kind, got.Text)
+	}
+	// REMOVE asks the other officials; UMOJA has too few of them to decide it.
+	if got := r.sms(wanjiru, "ONDOA 0711000005"); got.Kind != "reply.refused" || !strings.Contains(got.Text, "viongozi wachache mno") {
+		t.Errorf("ONDOA with two officials: %s %q", got.Kind, got.Text)
+	}
+	chair := chama.Actor{Phone: wanjiru, Channel: chama.SMS}
+	if _, err := r.groups.CreateGroup(r.ctx, chair, chama.NewGroup{Code: "JIRANI", Name: "Jirani", Rules: rules.Default()}); err != nil {
+		t.Fatal(err)
+	}
+	r.join(chair, "JIRANI", chama.Actor{Phone: otieno, Channel: chama.USSD}, "Otieno", chama.RoleTreasurer)
+	r.join(chair, "JIRANI", chama.Actor{Phone: akinyi, Channel: chama.USSD}, "Akinyi", chama.RoleSecretary)
+	r.join(chair, "JIRANI", chama.Actor{Phone: juma, Channel: chama.USSD}, "Juma", chama.RoleMember)
+	if got := r.sms(wanjiru, "JIRANI ONDOA 0711000005"); got.Kind != "reply.removal" || !strings.Contains(got.Text, "Viongozi 2 wengine") {
+		t.Fatalf("ONDOA: %s %q", got.Kind, got.Text)
+	}
+	if n := r.count(`SELECT count(*) FROM chama_approvals WHERE subject = ? AND status = 'open'`, chama.SubjectRemoval); n != 1 {
+		t.Errorf("%d removal requests open, want 1", n)
+	}
+	if got := r.sms(otieno, "JIRANI REMOVE 0711000005"); got.Kind != "reply.refused" || !strings.Contains(got.Text, "already waiting") {
+		t.Errorf("REMOVE again: %s %q", got.Kind, got.Text)
+	}
+	if got := r.sms(juma, "JIRANI REMOVE 0711000001"); got.Kind != "reply.officials_only" {
+		t.Errorf("REMOVE from a member: %s", got.Kind)
+	}
+
+	// REMIND reaches Akinyi and Juma (they owe March and its fine), but not Juma once he
+	// has sent STOP; a second REMIND the same day sends nothing new.
+	reminded := func(phone string) int {
+		msgs, err := r.out.Messages(r.ctx, phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, m := range msgs {
+			if m.Kind == "remind.official" {
+				n++
+				if !strings.Contains(m.Text, "Wanjiru Kamau") || !strings.Contains(m.Text, "*384*12*") {
+					t.Errorf("reminder %q does not name the chair and the code", m.Text)
+				}
+			}
+		}
+		return n
+	}
+	r.sms(juma, "STOP")
+	if got := r.sms(wanjiru, "UMOJA KUMBUSHA"); got.Kind != "reply.reminded" || !strings.Contains(got.Text, "wanachama 1 wenye madeni; 1 hawapokei SMS") {
+		t.Errorf("KUMBUSHA: %s %q", got.Kind, got.Text)
+	}
+	r.sms(wanjiru, "UMOJA KUMBUSHA 0711000003")
+	if a, j := reminded(akinyi), reminded(juma); a != 1 || j != 0 {
+		t.Errorf("reminders: Akinyi %d, Juma %d; want 1 and 0", a, j)
+	}
+	if got := r.sms(wanjiru, "UMOJA KUMBUSHA 0711000002"); got.Kind != "reply.arrears_none" {
+		t.Errorf("KUMBUSHA someone who owes nothing: %s %q", got.Kind, got.Text)
 	}
 }
 
@@ -379,8 +450,8 @@ func TestInboxDuplicateDeliveryHandledOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if msgs, _ := r.out.Messages(r.ctx, otieno); len(msgs) != 1 {
-		t.Errorf("racing deliveries: %d replies, want 1", len(msgs))
+	if n := r.count(`SELECT count(*) FROM sms_messages WHERE to_phone = ? AND kind LIKE 'reply.%'`, otieno); n != 1 {
+		t.Errorf("racing deliveries: %d replies, want 1", n)
 	}
 }
 

@@ -48,12 +48,16 @@ func (in *Inbox) activeMembers(ctx context.Context, code string) ([]person, erro
 // fees (due before today, Nairobi time) or unpaid fines (owed from the day charged), most
 // owed first, with what each owes. It counts dues as chama.MemberBalances does: a due's
 // amount less what payments and approved waivers settled of it.
+// unpaidCTE is "unpaid": what each member of a group (code, the first parameter) owes on
+// each due overdue on a day (the second, yyyy-mm-dd), fines from the day charged.
+const unpaidCTE = `WITH unpaid AS (
+		SELECT d.member_id, d.amount - coalesce((SELECT sum(dp.amount) FROM chama_due_payments dp WHERE dp.due_id = d.id), 0) AS owed
+		FROM chama_dues d JOIN chama_groups g ON g.id = d.group_id AND g.code = ?
+		WHERE d.kind = 'fine' OR d.due_on < ?::date)`
+
 func (in *Inbox) arrears(ctx context.Context, code string, now time.Time) ([]person, error) {
 	var out []person
-	if err := in.db.WithContext(ctx).Raw(`WITH unpaid AS (
-			SELECT d.member_id, d.amount - coalesce((SELECT sum(dp.amount) FROM chama_due_payments dp WHERE dp.due_id = d.id), 0) AS owed
-			FROM chama_dues d JOIN chama_groups g ON g.id = d.group_id AND g.code = ?
-			WHERE d.kind = 'fine' OR d.due_on < ?::date)
+	if err := in.db.WithContext(ctx).Raw(unpaidCTE+`
 		SELECT p.name, p.phone, sum(u.owed) AS owed FROM unpaid u
 		JOIN chama_members m ON m.id = u.member_id AND m.status = 'active'
 		JOIN chama_people p ON p.id = m.person_id

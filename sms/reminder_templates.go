@@ -37,6 +37,10 @@ var reminderTemplates = map[string][2]string{
 		`{{.group}}: ombi #{{.id}} ({{subject .subject}}) bado linasubiri uamuzi wako; litaisha muda {{.date}}. Piga {{.dial}} kukubali au kukataa kwa PIN yako.`,
 		`{{.group}}: request #{{.id}} ({{subject .subject}}) still needs your decision; it expires {{.date}}. Dial {{.dial}} to approve or reject it with your PIN.`,
 	},
+	"remind.official": { // sent by an official's REMIND (sms/officials.go), .by naming them
+		`{{.group}}: {{.by}} anakukumbusha kuwa unadaiwa {{kes .amount}} ya michango au faini zilizochelewa. Piga {{.dial}} kulipa.`,
+		`{{.group}}: {{.by}} reminds you that you owe {{kes .amount}} in overdue contributions or fines. Dial {{.dial}} to pay.`,
+	},
 	"remind.cycle": {
 		`{{.group}}: mzunguko wa {{.cycle}} wa kikundi unaisha tarehe {{.date}}. Piga {{.dial}} kuona akiba na taarifa yako.`,
 		`{{.group}}: the group's cycle {{.cycle}} ends on {{.date}}. Dial {{.dial}} to see your savings and statement.`,

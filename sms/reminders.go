@@ -162,9 +162,11 @@ const (
 	// memberCols are the columns every candidate query selects about the member; path is
 	// the group's place in their USSD home menu followed by "*", or "" when home opens
 	// the group directly (one membership, no invitation).
-	memberCols = `m.id AS member_id, p.phone, p.lang,
-		(SELECT CASE WHEN count(*) = 1 THEN '' ELSE (count(*) FILTER (WHERE o.id <= m.id))::text || '*' END
-		 FROM chama_members o WHERE o.person_id = m.person_id AND o.status IN ('active', 'invited')) AS path`
+	memberCols = `m.id AS member_id, p.phone, p.lang, ` + pathCol + ` AS path`
+	// pathCol is what to key after the USSD code to open member m's group: nothing when it
+	// is their one group, else its place in the home list and a star.
+	pathCol = `(SELECT CASE WHEN count(*) = 1 THEN '' ELSE (count(*) FILTER (WHERE o.id <= m.id))::text || '*' END
+		 FROM chama_members o WHERE o.person_id = m.person_id AND o.status IN ('active', 'invited'))`
 	// reachable: an active member who still consents and whose phone has not opted out.
 	reachable = `m.status = 'active' AND NOT EXISTS (SELECT 1 FROM sms_optouts x WHERE x.phone = p.phone)
 		AND EXISTS (SELECT 1 FROM chama_consents c WHERE c.person_id = p.id AND c.withdrawn_at IS NULL)`

@@ -30,6 +30,7 @@ var reminderRealistic = map[string]map[string]string{
 		"penalty": "51.94", "dial": "*384*12*3*2#"},
 	"remind.approval": {"group": "UMOJA", "id": "42", "subject": chama.SubjectLoan, "date": "15/03/2026 20:00", "dial": "*384*12*8*1#"},
 	"remind.cycle":    {"group": "UMOJA", "cycle": "1", "date": "01/04/2026", "dial": "*384*12*5#"},
+	"remind.official": {"group": "UMOJA", "by": "Otieno Ochieng", "amount": "1100.00", "dial": "*384*12*2*1#"},
 }
 
 // reminderAmounts are the reminder vars the templates format as shillings.

@@ -163,7 +163,15 @@ func (c *conversation) run(cmd command.Command, g chama.GroupRef) (chama.Notice,
 	case command.Repay:
 		return c.say("reply.repay", vars{"group": code, "amount": strconv.FormatInt(cmd.Amount, 10),
 			"dial": c.shortcut(code, withAmount([]string{"3", "2"}, cmd.Amount)...)}), nil
-	case command.Add, command.Remove, command.Invite, command.Remind, command.Cash, command.Payout:
+	case command.Add, command.Invite:
+		return c.add(cmd, code)
+	case command.Remove:
+		return c.remove(cmd, code)
+	case command.Remind:
+		return c.remind(cmd, code)
+	case command.Cash:
+		return c.cash(cmd, code), nil
+	case command.Payout:
 		return c.say("reply.officials_menu", vars{"group": code, "keyword": cmd.Verb.Keyword(lang),
 			"dial": c.shortcut(code, "8")}), nil
 	case command.Members:
@@ -363,7 +371,7 @@ func (c *conversation) misunderstood(perr error) chama.Notice {
 var (
 	memberCommands = []command.Verb{command.Balance, command.Statement, command.Contribute, command.Loan,
 		command.Repay, command.Rules, command.Verify, command.Language, command.Stop}
-	officialCommands = []command.Verb{command.Members, command.Arrears}
+	officialCommands = []command.Verb{command.Members, command.Arrears, command.Add, command.Remove, command.Remind, command.Cash}
 )
 
 // help is the list of commands (the officials' too for an official of any group), or
@@ -381,10 +389,17 @@ func (c *conversation) help(topic command.Verb) chama.Notice {
 		}
 		return strings.Join(out, ", ")
 	}
+	keywords := func(vs []command.Verb) string {
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			out[i] = v.Keyword(c.lang)
+		}
+		return strings.Join(out, ", ")
+	}
 	officials := ""
 	for _, g := range c.who.Groups {
 		if g.Status == "active" && g.Role.Official() {
-			officials = examples(officialCommands)
+			officials = keywords(officialCommands)
 		}
 	}
 	return c.say("reply.help", vars{"commands": examples(memberCommands), "officials": officials,

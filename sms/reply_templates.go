@@ -90,6 +90,26 @@ var replyTemplates = map[string][2]string{
 		`{{.group}}: {{.keyword}} inafanywa kwenye menyu ya viongozi kwa sasa. Piga {{.dial}}; kila hatua inathibitishwa kwa PIN yako.`,
 		`{{.group}}: {{.keyword}} is done from the officials' menu for now. Dial {{.dial}}; every step is confirmed with your PIN.`,
 	},
+	"reply.added": {
+		`{{.group}}: {{with .name}}{{.}} {{end}}({{.phone}}) amealikwa kama mwanachama. Atapata SMS, kisha ajiunge kwa kupiga {{.dial}}.`,
+		`{{.group}}: {{with .name}}{{.}} {{end}}({{.phone}}) is invited as a member. They get an SMS and join by dialling {{.dial}}.`,
+	},
+	"reply.removal": {
+		`{{.group}}: ombi #{{.id}} la kumwondoa {{.phone}} limetumwa. Viongozi {{.quorum}} wengine wakikubali kwa PIN zao, akiba yake italipwa na ataondoka.`,
+		`{{.group}}: request #{{.id}} to remove {{.phone}} is sent. Once {{.quorum}} other officials approve with their PINs, their savings are paid out and they leave.`,
+	},
+	"reply.cash": {
+		`{{.group}}: kurekodi {{kes .amount}} taslimu kutoka kwa {{.phone}}, piga {{.dial}} na uweke PIN yako. Kiongozi mwingine atathibitisha.`,
+		`{{.group}}: to record {{kes .amount}} in cash from {{.phone}}, dial {{.dial}} and enter your PIN. Another official then confirms it.`,
+	},
+	"reply.reminded": {
+		`{{.group}}: kumbusho limetumwa kwa wanachama {{.count}} wenye madeni{{with .skipped}}; {{.}} hawapokei SMS{{end}}. Kila mmoja hupata moja tu kwa siku.`,
+		`{{.group}}: reminder sent to {{.count}} members in arrears{{with .skipped}}; {{.}} do not take SMS{{end}}. Each gets at most one a day.`,
+	},
+	"reply.refused": {
+		`{{.group}}: {{.keyword}} haikufanyika: {{why .why}}.`,
+		`{{.group}}: {{.keyword}} not done: {{why .why}}.`,
+	},
 	"reply.members": {
 		`{{.group}}: wanachama {{.count}}: {{.names}}{{with .more}} na {{.}} zaidi{{end}}.`,
 		`{{.group}}: {{.count}} members: {{.names}}{{with .more}} and {{.}} more{{end}}.`,
@@ -167,7 +187,7 @@ var replyLimits = map[string]int{
 	"groups":   groupsBudget,
 	"commands": 100,
 	// officials' commands in the help text
-	"officials":    40,
+	"officials":    60,
 	"topic":        30, // "MSAADA MKOPO"
 	"example":      50, // "UMOJA ALIKA 0712345678 Amina KATIBU"
 	"join":         maxName,
@@ -207,6 +227,8 @@ var replyFuncs = func() [2]template.FuncMap {
 	out[1]["weekday"] = words(weekdaysEn)
 	out[0]["recur"] = words(recurSw)
 	out[1]["recur"] = words(recurEn)
+	out[0]["why"] = words(whySw)
+	out[1]["why"] = words(whyEn)
 	out[0]["problem"] = words(problemsSw)
 	out[1]["problem"] = words(problemsEn)
 	return out
@@ -217,6 +239,25 @@ var weekdaysEn = map[string]string{"1": "Monday", "2": "Tuesday", "3": "Wednesda
 
 var recurSw = map[string]string{"once": "mara moja", "daily": "kila siku", "weekly": "kila wiki"}
 var recurEn = map[string]string{"once": "once", "daily": "every day", "weekly": "every week"}
+
+// whySw and whyEn word the refusals of the officials' commands (sms/officials.go).
+var whySw = map[string]string{
+	"already":      "tayari ni mwanachama au amealikwa",
+	"not_member":   "nambari hiyo si ya mwanachama hai wa kikundi",
+	"pending":      "ombi kama hilo tayari linasubiri idhini",
+	"quorum":       "kikundi kina viongozi wachache mno kuidhinisha hili",
+	"loan":         "ana mkopo au dhamana inayoendelea",
+	"not_official": "ni kwa viongozi pekee",
+}
+
+var whyEn = map[string]string{
+	"already":      "already a member or invited",
+	"not_member":   "that number is not an active member of the group",
+	"pending":      "a request like this is already waiting for approval",
+	"quorum":       "the group has too few officials to approve this",
+	"loan":         "they have a loan or a guarantee in progress",
+	"not_official": "for officials only",
+}
 
 // problemsSw and problemsEn word command.ArgumentError's problems.
 var problemsSw = map[string]string{

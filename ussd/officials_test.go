@@ -261,6 +261,10 @@ func TestACashContributionIsCreditedOnlyOnceASecondOfficialConfirms(t *testing.T
 	if err != nil || !gp.CashInHand.Equal(decimal.NewFromInt(700)) || !gp.Cash.IsZero() {
 		t.Errorf("group: cash in hand %v, cash at Kikundi %v, %v", gp.CashInHand, gp.Cash, err)
 	}
+	// The shortcut an SMS CASH reply gives lands on the PIN, the member and amount keyed.
+	expect(t, chair.dial("cash-sms", "8", "6", numbers["baraka"], "300"), false, "You received KES 300.00 in cash from baraka", "PIN")
+	expect(t, chair.press(pins["wanjiru"]), true, "Recorded as #")
+
 	b := r.phone(numbers["baraka"])
 	b.dial("cash-group")
 	expect(t, b.press("6"), true, "Cash: KES 0.00", "Cash with officials: KES 700.00")

@@ -1,0 +1,143 @@
+package sms
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/kikundi/kikundi/chama"
+	"github.com/kikundi/kikundi/chama/rules"
+	"github.com/kikundi/kikundi/internal/phone"
+	"github.com/kikundi/kikundi/sms/command"
+)
+
+// The officials' commands that act. An SMS passes in clear through operators and its
+// sender can be forged, so what would move money or seat someone who approves it needs
+// the PIN on USSD: the reply gives the shortcut. What only invites, asks or reminds is
+// done at once:
+//   ADD phone name        invites a member (an office needs the PIN: shortcut)
+//   REMOVE phone          asks the other officials, who decide with their PINs
+//   REMIND [phone]        reminds those in arrears, once a day each
+//   CASH phone amount     shortcut to recording it with the PIN; a second official confirms
+
+// refusalWords are the chama refusals these commands meet, by the key their reply names.
+var refusalWords = []struct {
+	err error
+	key string
+}{
+	{chama.ErrAlreadyMember, "already"}, {chama.ErrNotMember, "not_member"}, {chama.ErrUnknownPerson, "not_member"},
+	{chama.ErrPending, "pending"}, {chama.ErrQuorumImpossible, "quorum"}, {chama.ErrActiveLoan, "loan"},
+	{chama.ErrNotOfficial, "not_official"},
+}
+
+// refused is the reply for a chama refusal of cmd, or ok false for an error that is not a
+// refusal (the database failing), which the caller returns.
+func (c *conversation) refused(cmd command.Command, code string, err error) (chama.Notice, bool) {
+	for _, r := range refusalWords {
+		if errors.Is(err, r.err) {
+			return c.say("reply.refused", vars{"group": code, "keyword": cmd.Verb.Keyword(c.lang), "why": r.key}), true
+		}
+	}
+	return chama.Notice{}, false
+}
+
+// add invites cmd.Phone to the group as a member. Inviting to an office goes through USSD:
+// an official is someone who approves payouts.
+func (c *conversation) add(cmd command.Command, code string) (chama.Notice, error) {
+	if cmd.Role != "" && cmd.Role != string(chama.RoleMember) {
+		return c.say("reply.officials_menu", vars{"group": code, "keyword": cmd.Verb.Keyword(c.lang),
+			"dial": c.shortcut(code, "8", "2")}), nil
+	}
+	_, err := c.in.groups.Invite(c.ctx, c.actor(), code, cmd.Phone, cmd.Name, chama.RoleMember)
+	if err != nil {
+		if n, ok := c.refused(cmd, code, err); ok {
+			return n, nil
+		}
+		return chama.Notice{}, fmt.Errorf("sms: invite: %w", err)
+	}
+	return c.say("reply.added", vars{"group": code, "phone": phone.Local(cmd.Phone), "name": cmd.Name,
+		"dial": c.in.ussd}), nil
+}
+
+// remove asks the other officials to remove cmd.Phone; they decide with their PINs, and
+// the member's savings are settled as for an exit once they approve.
+func (c *conversation) remove(cmd command.Command, code string) (chama.Notice, error) {
+	ap, err := c.in.groups.Remove(c.ctx, c.actor(), code, cmd.Phone, "removed by officials (SMS)")
+	if err != nil {
+		if n, ok := c.refused(cmd, code, err); ok {
+			return n, nil
+		}
+		return chama.Notice{}, fmt.Errorf("sms: remove: %w", err)
+	}
+	return c.say("reply.removal", vars{"group": code, "phone": phone.Local(cmd.Phone), "id": strconv.FormatInt(ap.ID, 10),
+		"quorum": strconv.Itoa(ap.Quorum)}), nil
+}
+
+// cash points an official at recording a cash contribution on USSD, the phone and amount
+// already keyed: only the PIN is left to enter.
+func (c *conversation) cash(cmd command.Command, code string) chama.Notice {
+	amount := strconv.FormatInt(cmd.Amount, 10)
+	return c.say("reply.cash", vars{"group": code, "amount": amount, "phone": phone.Local(cmd.Phone),
+		"dial": c.shortcut(code, "8", "6", keyed(cmd.Phone), amount)})
+}
+
+// debtor is a member in arrears whom a reminder can reach.
+type debtor struct {
+	Phone string          `gorm:"column:phone"`
+	Lang  string          `gorm:"column:lang"`
+	Path  string          `gorm:"column:path"`
+	Owed  decimal.Decimal `gorm:"column:owed"`
+	Reach bool            `gorm:"column:reach"`
+}
+
+// remind sends each member of the group in arrears (or only cmd.Phone) a reminder from the
+// official, pointing at contributing on USSD. The outbox keeps it to one a member a day
+// however often REMIND is sent; members who opted out or withdrew consent get nothing,
+// and at night it waits for 07:00.
+func (c *conversation) remind(cmd command.Command, code string) (chama.Notice, error) {
+	var people []debtor
+	if err := c.in.db.WithContext(c.ctx).Raw(unpaidCTE+`
+		SELECT p.phone, p.lang, `+pathCol+` AS path, sum(u.owed) AS owed, (`+reachable+`) AS reach
+		FROM unpaid u JOIN chama_members m ON m.id = u.member_id AND m.status = 'active'
+		JOIN chama_people p ON p.id = m.person_id
+		WHERE ? = '' OR p.phone = ?
+		GROUP BY m.id, p.id HAVING sum(u.owed) > 0
+		ORDER BY m.id`, code, rules.Day(c.in.now()).Format(time.DateOnly), cmd.Phone, cmd.Phone).Scan(&people).Error; err != nil {
+		return chama.Notice{}, fmt.Errorf("sms: remind %s: %w", code, err)
+	}
+	if len(people) == 0 {
+		return c.say("reply.arrears_none", vars{"group": code}), nil
+	}
+	by := c.senderName()
+	base := strings.TrimSuffix(c.in.ussd, "#") + "*"
+	sent, unreachable := 0, 0
+	for _, d := range people {
+		if !d.Reach {
+			unreachable++
+			continue
+		}
+		n := chama.Notice{Phone: d.Phone, Lang: d.Lang, Kind: "remind.official", Vars: map[string]string{
+			"group": code, "by": by, "amount": d.Owed.StringFixed(2), "dial": base + d.Path + "1#"}}
+		if err := c.in.out.Notify(c.ctx, n); err != nil {
+			return chama.Notice{}, fmt.Errorf("sms: remind %s: %w", phone.Mask(d.Phone), err)
+		}
+		sent++
+	}
+	return c.say("reply.reminded", vars{"group": code, "count": strconv.Itoa(sent), "skipped": countOrEmpty(unreachable)}), nil
+}
+
+// senderName is how a reminder names the official who sent it: their name, or their
+// number when they gave none.
+func (c *conversation) senderName() string {
+	if name := strings.TrimSpace(c.who.Name); name != "" {
+		return name
+	}
+	return phone.Local(c.phone)
+}
+
+// keyed is a number as it is keyed into a USSD shortcut: 0712345678.
+func keyed(e164 string) string { return strings.ReplaceAll(phone.Local(e164), " ", "") }
