@@ -8,7 +8,8 @@ import (
 // reminderTemplates are the reminders Reminders sends, in Swahili and English ({sw, en}).
 // They join the catalogue in init below, like the replies, so chama's own kinds stay what
 // its tests hold them to. Every reminder names .dial, the USSD shortcut that does what it
-// asks (pay, repay, decide, read the statement); see Reminders for how it is built.
+// asks (pay, repay, decide, read the statement), except the treasurer's digest, which
+// asks nothing and needs the room for its figures; see Reminders for how it is built.
 //
 // Vars: .group the group's code; .amount what is unpaid; .date a day (dd/mm/yyyy) or, for
 // an approval, when it expires (dd/mm/yyyy hh:mm); .fine the late fine the group's rules
@@ -41,6 +42,10 @@ var reminderTemplates = map[string][2]string{
 		`{{.group}}: {{.by}} anakukumbusha kuwa unadaiwa {{kes .amount}} ya michango au faini zilizochelewa. Piga {{.dial}} kulipa.`,
 		`{{.group}}: {{.by}} reminds you that you owe {{kes .amount}} in overdue contributions or fines. Dial {{.dial}} to pay.`,
 	},
+	"digest.treasurer": { // sms/digest.go; .in_n and .out_n count payments, .inhand may be empty
+		`{{.group}} {{.date}}: zimeingia {{kes .in}} ({{.in_n}}), zimetoka {{kes .out}} ({{.out_n}}). Pesa {{kes .cash}}{{with .inhand}}, viongozi wanashika {{kes .}}{{end}}. Madeni {{kes .arrears}} kwa {{.debtors}}. Maombi: {{.approvals}}.`,
+		`{{.group}} {{.date}}: in {{kes .in}} ({{.in_n}}), out {{kes .out}} ({{.out_n}}). Cash {{kes .cash}}{{with .inhand}}, officials hold {{kes .}}{{end}}. Owed {{kes .arrears}} by {{.debtors}}. Requests: {{.approvals}}.`,
+	},
 	"remind.cycle": {
 		`{{.group}}: mzunguko wa {{.cycle}} wa kikundi unaisha tarehe {{.date}}. Piga {{.dial}} kuona akiba na taarifa yako.`,
 		`{{.group}}: the group's cycle {{.cycle}} ends on {{.date}}. Dial {{.dial}} to see your savings and statement.`,
@@ -56,6 +61,15 @@ var reminderLimits = map[string]int{
 	"penalty": maxAmount,
 	"cycle":   8,
 	"n":       8,
+	// the digest's
+	"in":        maxAmount,
+	"out":       maxAmount,
+	"cash":      maxAmount,
+	"inhand":    maxAmount,
+	"in_n":      8,
+	"out_n":     8,
+	"debtors":   8,
+	"approvals": 8,
 }
 
 // reminderKinds is every reminder kind, for the tests.

@@ -59,8 +59,11 @@ type ReminderOptions struct {
 	// CatchUpDays is how long after an obligation became late its reminder still goes when
 	// no run reached it on the day (workers down): 7. Older arrears are not reminded.
 	CatchUpDays int
-	Batch       int // messages stored per INSERT (2,000)
-	Enqueuers   int // sms:send tasks enqueued at once (16)
+	// DigestHour is the hour (Nairobi time) from which the treasurer's daily digest goes:
+	// 19, after the day's business and before quiet hours.
+	DigestHour int
+	Batch      int // messages stored per INSERT (2,000)
+	Enqueuers  int // sms:send tasks enqueued at once (16)
 }
 
 func (o ReminderOptions) withDefaults() ReminderOptions {
@@ -73,6 +76,7 @@ func (o ReminderOptions) withDefaults() ReminderOptions {
 	def(&o.InstalmentDaysBefore, 2)
 	def(&o.CycleDaysBefore, 7)
 	def(&o.CatchUpDays, 7)
+	def(&o.DigestHour, 19)
 	def(&o.Batch, 2000)
 	def(&o.Enqueuers, 16)
 	if o.ApprovalWait <= 0 {
@@ -206,7 +210,7 @@ func (r *Reminders) rules(now time.Time) []reminderRule {
 	// days are at most 27 (rules.Constitution.Validate), which bounds the due dates.
 	lateFrom := day(1 - o.CatchUpDays)
 	dueLo := day(1 - o.CatchUpDays - 28)
-	return []reminderRule{
+	return append(r.digestRule(now, today), []reminderRule{
 		{name: RuleDue, kind: "remind.due", menu: "1", args: map[string]any{"today": today, "until": day(o.DueDaysBefore)},
 			query: `SELECT ` + memberCols + `, 'due:' || d.id AS obligation,
 				jsonb_build_object('group', g.code, 'amount', ` + dueAmount + `,
@@ -295,7 +299,7 @@ func (r *Reminders) rules(now time.Time) []reminderRule {
 			JOIN chama_members m ON m.group_id = g.id
 			JOIN chama_people p ON p.id = m.person_id
 			WHERE e.ends_on > CAST(@today AS date) AND e.ends_on <= CAST(@until AS date) AND ` + reachable},
-	}
+	}...)
 }
 
 // candidate is one reminder a rule's INSERT took.
