@@ -2,6 +2,8 @@ package chama
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -96,6 +98,47 @@ func (s *Service) Statement(ctx context.Context, a Actor, code string, before in
 		return err
 	})
 	return lines, err
+}
+
+// The full statement by SMS: at most statementSMS messages of statementLinesPerSMS lines
+// (two SMS parts each), the newest movements first. A cycle of monthly contributions,
+// loans and fines fits; older history is in the data export.
+const (
+	statementLinesPerSMS = 4
+	statementSMS         = 10
+)
+
+// SendStatement sends a member their savings statement by SMS, newest first, in as many
+// messages as it takes (up to statementSMS), and returns how many. The same statement
+// asked for again the same day is not sent again (the outbox stores a notice once a day).
+func (s *Service) SendStatement(ctx context.Context, a Actor, code string) (int, error) {
+	parts := 0
+	err := s.tx(ctx, func(t *txn) error {
+		g, p, m, err := t.activeMember(a, code)
+		if err != nil {
+			return err
+		}
+		savings, err := t.account(g, savingsAccount(m.ID))
+		if err != nil {
+			return err
+		}
+		lines, err := t.l.Statement(t.ctx, savings.ID, 0, statementLinesPerSMS*statementSMS)
+		if err != nil {
+			return err
+		}
+		parts = (len(lines) + statementLinesPerSMS - 1) / statementLinesPerSMS
+		for i := range parts {
+			chunk := lines[i*statementLinesPerSMS : min((i+1)*statementLinesPerSMS, len(lines))]
+			text := make([]string, len(chunk))
+			for j, l := range chunk {
+				text[j] = LineText(l, p.Lang)
+			}
+			t.notify(p, "statement.part", map[string]string{"group": g.Code, "part": fmt.Sprint(i + 1),
+				"parts": fmt.Sprint(parts), "lines": strings.Join(text, "\n")})
+		}
+		return t.audit(g.ID, p.ID, a.Channel, "statement.sent", m.ID, map[string]any{"messages": parts})
+	})
+	return parts, err
 }
 
 // GroupPosition is the group's net position, which every member may ask for: no

@@ -163,7 +163,7 @@ var prompted = map[string]bool{
 	"contribution.received": true, "cash.received": true, "loan.repaid": true, "payout.paid": true, "peer.repaid": true,
 	"invited": true, "pin.locked": true, "pin.reset_allowed": true, "approval.needed": true,
 	"approval.approved": true, "approval.rejected": true, "approval.failed": true,
-	"guarantee.asked": true, "peer.offer": true, "loan.closed": true, "loan.rejected": true, "loan.cancelled": true,
+	"guarantee.asked": true, "peer.offer": true, "statement.part": true, "loan.closed": true, "loan.rejected": true, "loan.cancelled": true,
 }
 
 // dedupeKey names one notice on one Nairobi day: its kind, then a hash of the phone, the

@@ -58,6 +58,10 @@ var templates = map[string][2]string{
 		`{{.group}}: mchango wako wa {{kes .amount}} taslimu ulioshikwa na {{.holder}} umethibitishwa, kumb. {{.receipt}}. Akiba yako sasa ni {{kes .savings}}. Asante!`,
 		`{{.group}}: your cash contribution of {{kes .amount}}, held by {{.holder}}, is confirmed, ref {{.receipt}}. Your savings are now {{kes .savings}}. Thank you!`,
 	},
+	"statement.part": { // chama.SendStatement: .lines are up to 4 statement lines, newline-separated
+		"{{.group}} taarifa ya akiba {{.part}}/{{.parts}}:\n{{.lines}}",
+		"{{.group}} savings statement {{.part}}/{{.parts}}:\n{{.lines}}",
+	},
 	"fine.charged": {
 		`{{.group}}: umetozwa faini ya {{kes .amount}} kwa kipindi cha {{.period}}.`,
 		`{{.group}}: you were charged a fine of {{kes .amount}} for period {{.period}}.`,
@@ -117,6 +121,7 @@ var varLimits = map[string]int{
 	"reason": maxReason, "group": maxName, "by": maxName, "lender": maxName, "borrower": maxName, "holder": maxName,
 	"subject": maxName, "purpose": maxName,
 	"amount": maxAmount, "savings": maxAmount, "remaining": maxAmount, "total": maxAmount,
+	"lines": 4 * 61, // four chama.LineText lines and their newlines
 }
 
 // Why a notice did not render.

@@ -255,16 +255,25 @@ func init() {
 			if err != nil {
 				return screen.Screen{}, err
 			}
-			sc := screen.Screen{End: true}
+			if len(lines) == 0 {
+				return screen.Screen{Body: []string{t(c.lang(), "statement.none")}, End: true}, nil
+			}
+			sc := screen.Screen{Options: []string{t(c.lang(), "statement.sms")}}
 			for _, l := range lines {
 				sc.Body = append(sc.Body, chama.LineText(l, c.lang()))
 			}
-			if len(lines) == 0 {
-				sc.Body = []string{t(c.lang(), "statement.none")}
-			}
 			return sc, nil
 		},
-		handle: func(*call, string) (string, error) { return "", nil },
+		handle: func(c *call, in string) (string, error) {
+			if in != "1" {
+				return c.invalid("invalid")
+			}
+			n, err := c.e.groups.SendStatement(c.ctx, c.actor(), c.s.Group)
+			if err != nil {
+				return c.refused(err)
+			}
+			return c.done("statement.sent", n)
+		},
 	}
 	nodes[nodeGroupInfo] = node{
 		screen: func(c *call) (screen.Screen, error) {

@@ -42,6 +42,8 @@ var texts = map[string][2]string{
 	"confirm.pay":               {"Changia KES %s kwa %s kupitia M-Pesa.", "Contribute KES %s to %s through M-Pesa."},
 	"pay.coming":                {"Ombi la M-Pesa la KES %s linakuja kwenye simu yako. Weka PIN ya M-Pesa. Utapokea SMS likifika.", "An M-Pesa request for KES %s is coming to your phone. Enter your M-Pesa PIN. You will get an SMS when it arrives."},
 	"balance":                   {"%s\nAkiba: KES %s\nInayopatikana: KES %s\nMichango iliyochelewa: KES %s\nFaini: KES %s\nMkopo: KES %s", "%s\nSavings: KES %s\nAvailable: KES %s\nOverdue contributions: KES %s\nFines: KES %s\nLoan: KES %s"},
+	"statement.sms":             {"Taarifa kamili kwa SMS", "Full statement by SMS"},
+	"statement.sent":            {"Taarifa yako kamili inakuja kwa SMS %d.", "Your full statement is on its way in %d SMS."},
 	"statement.none":            {"Bado hakuna miamala.", "No transactions yet."},
 	"group.info":                {"%s (%d wanachama)\nPesa: KES %s\nMikopo nje: KES %s\nAkiba: KES %s\nUstawi: KES %s\nAlama ya vitabu: %s", "%s (%d members)\nCash: KES %s\nLoans out: KES %s\nSavings: KES %s\nWelfare: KES %s\nBook fingerprint: %s"},
 	"group.inhand":              {"Taslimu kwa viongozi: KES %s", "Cash with officials: KES %s"},

@@ -124,7 +124,7 @@ func TestEveryScreenInBothLanguages(t *testing.T) {
 			// The member's menus.
 			tr.dial(a, "1", "1", "4826")                           // contribute what is due
 			tr.dial(a, "2")                                        // balance
-			tr.dial(a, "5")                                        // mini statement
+			tr.dial(a, "5", "1")                                   // mini statement, then the full one by SMS
 			tr.dial(a, "6")                                        // the group
 			tr.dial(a, "7", "1", "0", "2", "7391", "4826", "7391") // settings: language (back), change PIN
 			// A loan for b, guaranteed by a and c.
