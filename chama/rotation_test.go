@@ -9,19 +9,24 @@ import (
 	"github.com/kikundi/kikundi/chama/rules"
 )
 
-// TestAMerryGoRound runs a weekly merry-go-round of five for a round and a bit: each
-// week's pot goes to the next member in joining order once everyone has paid, nobody is
-// paid twice in a round, and a short week is paid only with the officials' approval.
-func TestAMerryGoRound(t *testing.T) {
-	t.Parallel()
+// weeklyRotation is a merry-go-round of 200 a week, due on Fridays, paid in joining order.
+func weeklyRotation() rules.Constitution {
 	c := rules.Default()
 	c.Rotation = true
 	c.RotationOrder = rules.RotationJoining
 	c.Frequency = rules.Weekly
 	c.DueDay = 5 // Friday
 	c.Contribution = kes("200")
+	return c
+}
+
+// TestAMerryGoRound runs a weekly merry-go-round of five for a round and a bit: each
+// week's pot goes to the next member in joining order once everyone has paid, nobody is
+// paid twice in a round, and a short week is paid only with the officials' approval.
+func TestAMerryGoRound(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, eat(2026, 3, 2, 9)) // a Monday
-	g := w.group(c, "baraka", "chebet")
+	g := w.group(weeklyRotation(), "baraka", "chebet")
 	everyone := []string{"wanjiru", "otieno", "akinyi", "baraka", "chebet"}
 
 	paidTo := map[string]int{}

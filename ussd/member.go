@@ -287,9 +287,14 @@ func init() {
 			if gp.CashInHand.IsPositive() { // recorded at meetings, not yet paid in: say who has it
 				lines = slices.Insert(lines, 2, t(c.lang(), "group.inhand", chama.Shillings(gp.CashInHand)))
 			}
-			return screen.Screen{Body: lines, End: true}, nil
+			return screen.Screen{Body: lines, Options: []string{t(c.lang(), "group.members")}}, nil
 		},
-		handle: func(*call, string) (string, error) { return "", nil },
+		handle: func(c *call, in string) (string, error) {
+			if in != "1" {
+				return c.invalid("invalid")
+			}
+			return nodeMembers, nil
+		},
 	}
 	nodes[nodeCreateCode] = node{
 		takesText: true,

@@ -33,6 +33,7 @@ const (
 	nodeBalance    = "balance"
 	nodeStatement  = "statement"
 	nodeGroupInfo  = "group-info"
+	nodeMembers    = "members"
 	nodeApprovals  = "approvals"
 	nodeApproval   = "approval"
 	nodeVotePIN    = "vote-pin"

@@ -125,7 +125,7 @@ func TestEveryScreenInBothLanguages(t *testing.T) {
 			tr.dial(a, "1", "1", "4826")                           // contribute what is due
 			tr.dial(a, "2")                                        // balance
 			tr.dial(a, "5", "1")                                   // mini statement, then the full one by SMS
-			tr.dial(a, "6")                                        // the group
+			tr.dial(a, "6", "1")                                   // the group, its members
 			tr.dial(a, "7", "1", "0", "2", "7391", "4826", "7391") // settings: language (back), change PIN
 			// A loan for b, guaranteed by a and c.
 			tr.dial(b, "3", "1", "1000", "2", "98", "1", a, c, "5821")
