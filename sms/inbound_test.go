@@ -258,7 +258,7 @@ func TestInboxAnswersEveryCommandInBothLanguages(t *testing.T) {
 		{wanjiru, "ALIKA 0712345678 Amina", "reply.added", "sw", []string{"Amina (0712 345 678) amealikwa kama mwanachama"}},
 		{wanjiru, "ALIKA 0712345679 Amina katibu", "reply.officials_menu", "sw", []string{"ALIKA inafanywa kwenye menyu ya viongozi", "*384*12*8*2#"}},
 		{otieno, "cash 0712345678 500", "reply.cash", "en", []string{"KES 500.00 in cash from 0712 345 678", "*384*12*8*6*0712345678*500#"}},
-		{otieno, "payout 0712345678 500", "reply.officials_menu", "en", []string{"PAYOUT is done from the officials' menu", "*384*12*8#"}},
+		{otieno, "payout 0712345678 500", "reply.payout", "en", []string{"welfare grant of KES 500.00 to 0712 345 678", "*384*12*8*3*0712345678*500#"}},
 		{otieno, "remind", "reply.reminded", "en", []string{"reminder sent to 2 members in arrears"}},
 		{akinyi, "WANACHAMA", "reply.officials_only", "sw", []string{"WANACHAMA ni kwa viongozi"}},
 		{juma, "arrears", "reply.officials_only", "en", []string{"ARREARS is for officials"}},

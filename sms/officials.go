@@ -23,6 +23,7 @@ import (
 //   REMOVE phone          asks the other officials, who decide with their PINs
 //   REMIND [phone]        reminds those in arrears, once a day each
 //   CASH phone amount     shortcut to recording it with the PIN; a second official confirms
+//   PAYOUT phone amount   shortcut to asking for a welfare grant; the others approve
 
 // refusalWords are the chama refusals these commands meet, by the key their reply names.
 var refusalWords = []struct {
@@ -83,6 +84,16 @@ func (c *conversation) cash(cmd command.Command, code string) chama.Notice {
 	amount := strconv.FormatInt(cmd.Amount, 10)
 	return c.say("reply.cash", vars{"group": code, "amount": amount, "phone": phone.Local(cmd.Phone),
 		"dial": c.shortcut(code, "8", "6", keyed(cmd.Phone), amount)})
+}
+
+// payout points an official at asking for a grant to a member from the welfare fund on
+// USSD, the phone and amount keyed: the reason and the PIN are left, and the other
+// officials then approve it. (Merry-go-round pots are paid by the rules, loans through
+// the loan menu, and savings withdrawals are asked for by the member.)
+func (c *conversation) payout(cmd command.Command, code string) chama.Notice {
+	amount := strconv.FormatInt(cmd.Amount, 10)
+	return c.say("reply.payout", vars{"group": code, "amount": amount, "phone": phone.Local(cmd.Phone),
+		"dial": c.shortcut(code, "8", "3", keyed(cmd.Phone), amount)})
 }
 
 // debtor is a member in arrears whom a reminder can reach.

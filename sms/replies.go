@@ -172,8 +172,7 @@ func (c *conversation) run(cmd command.Command, g chama.GroupRef) (chama.Notice,
 	case command.Cash:
 		return c.cash(cmd, code), nil
 	case command.Payout:
-		return c.say("reply.officials_menu", vars{"group": code, "keyword": cmd.Verb.Keyword(lang),
-			"dial": c.shortcut(code, "8")}), nil
+		return c.payout(cmd, code), nil
 	case command.Members:
 		people, err := c.in.activeMembers(c.ctx, code)
 		if err != nil {

@@ -102,6 +102,10 @@ var replyTemplates = map[string][2]string{
 		`{{.group}}: kurekodi {{kes .amount}} taslimu kutoka kwa {{.phone}}, piga {{.dial}} na uweke PIN yako. Kiongozi mwingine atathibitisha.`,
 		`{{.group}}: to record {{kes .amount}} in cash from {{.phone}}, dial {{.dial}} and enter your PIN. Another official then confirms it.`,
 	},
+	"reply.payout": {
+		`{{.group}}: kuomba msaada wa ustawi wa {{kes .amount}} kwa {{.phone}}, piga {{.dial}}, chagua sababu na uweke PIN yako. Viongozi wengine wataidhinisha.`,
+		`{{.group}}: to ask for a welfare grant of {{kes .amount}} to {{.phone}}, dial {{.dial}}, choose the reason and enter your PIN. The other officials then approve it.`,
+	},
 	"reply.reminded": {
 		`{{.group}}: kumbusho limetumwa kwa wanachama {{.count}} wenye madeni{{with .skipped}}; {{.}} hawapokei SMS{{end}}. Kila mmoja hupata moja tu kwa siku.`,
 		`{{.group}}: reminder sent to {{.count}} members in arrears{{with .skipped}}; {{.}} do not take SMS{{end}}. Each gets at most one a day.`,

@@ -37,6 +37,7 @@ var replyRealistic = func() map[string]map[string]string {
 		"reply.added":          {"group": "UMOJA", "name": "Amina Wanjiku", "phone": "0712 345 678", "dial": "*384*12#"},
 		"reply.removal":        {"group": "UMOJA", "phone": "0712 345 678", "id": "42", "quorum": "2"},
 		"reply.cash":           {"group": "UMOJA", "amount": "500", "phone": "0712 345 678", "dial": "*384*12*2*8*6*0712345678*500#"},
+		"reply.payout":         {"group": "UMOJA", "amount": "5000", "phone": "0712 345 678", "dial": "*384*12*2*8*3*0712345678*5000#"},
 		"reply.reminded":       {"group": "UMOJA", "count": "12", "skipped": "1"},
 		"reply.refused":        {"group": "UMOJA", "keyword": "ONDOA", "why": "pending"},
 		"reply.members":        {"group": "UMOJA", "count": "23", "names": "Wanjiru Kamau, Otieno Ochieng, Akinyi Odhiambo", "more": "20"},

@@ -224,6 +224,9 @@ func TestAWelfareGrantApprovedByTwoOfficialsThroughUSSD(t *testing.T) {
 	expect(t, chair.press("1"), false, "Welfare grant of KES 300.00 to baraka (Funeral)", "PIN")
 	expect(t, chair.press("4826"), true, "sent", "waits for 2 officials")
 
+	// The shortcut an SMS PAYOUT reply gives lands on the reason, phone and amount keyed.
+	expect(t, chair.dial("wf-sms", "8", "3", numbers["baraka"], "200"), false, "Reason", "Funeral")
+
 	r.approveAll("KES 300.00 (Funeral)", "otieno", "akinyi")
 	orders := paid.taken()
 	if len(orders) != 1 || orders[0].Purpose != chama.PurposeWelfare || !orders[0].Amount.Equal(decimal.NewFromInt(300)) ||
