@@ -197,7 +197,7 @@ func TestInvitedMemberJoinsAndAnOfficialApproves(t *testing.T) {
 	expect(t, chair.press("1"), false, "kutoa akiba", "KES 500.00")
 	expect(t, chair.press("1"), false, "Kubali", "Kataa")
 	expect(t, chair.press("1"), false, "PIN")
-	expect(t, chair.press("4826"), true, "Kura imepokelewa", "open")
+	expect(t, chair.press("4826"), true, "Kura imepokelewa", "inasubiri kura zaidi")
 }
 
 // TestALoanThroughUSSD: a member asks for a loan, reads the disclosure, names two

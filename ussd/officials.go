@@ -46,6 +46,15 @@ var inviteRoles = []chama.Role{chama.RoleMember, chama.RoleTreasurer, chama.Role
 // what the request records.
 var welfareReasons = []string{"funeral", "illness", "birth", "other"}
 
+// statusText is an approval's status in the member's words; one without words is shown
+// as chama names it.
+func statusText(lang, status string) string {
+	if _, ok := texts["status."+status]; ok {
+		return t(lang, "status."+status)
+	}
+	return status
+}
+
 func roleText(lang string, r chama.Role) string { return t(lang, "role."+string(r)) }
 
 func reasonText(lang, reason string) string {
@@ -312,7 +321,7 @@ func init() {
 			if err != nil {
 				return c.refused(err)
 			}
-			return c.done("voted", ap.Status)
+			return c.done("voted", statusText(c.lang(), ap.Status))
 		},
 	}
 }

@@ -81,7 +81,11 @@ func dial(ctx context.Context, d dialer, path []string, in io.Reader, out io.Wri
 	for _, m := range d.inbox(ctx) { // messages from before this call are not news
 		seen[m.ID] = true
 	}
-	fmt.Fprintf(out, "Dialling %s from %s…\n", d.code, d.phone)
+	dialled := d.code
+	if len(path) > 0 { // what the member keyed: the code and its shortcut
+		dialled = strings.TrimSuffix(d.code, "#") + "*" + strings.Join(path, "*") + "#"
+	}
+	fmt.Fprintf(out, "Dialling %s from %s…\n", dialled, d.phone)
 	for {
 		text, end, err := d.hop(ctx, session, strings.Join(path, "*"))
 		if err != nil {
