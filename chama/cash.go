@@ -126,3 +126,75 @@ func (t *txn) memberName(member int64) (string, error) {
 		member).Scan(&name).Error
 	return name, err
 }
+
+// CashInHand is what the calling official holds of the group's cash from meetings.
+func (s *Service) CashInHand(ctx context.Context, a Actor, code string) (decimal.Decimal, error) {
+	held := decimal.Zero
+	err := s.tx(ctx, func(t *txn) error {
+		g, _, m, err := t.activeMember(a, code)
+		if err != nil {
+			return err
+		}
+		held, err = t.heldBy(g, m.ID)
+		return err
+	})
+	return held, err
+}
+
+// heldBy is the balance of an official's cash-in-hand (zero when they never held any).
+func (t *txn) heldBy(g Group, member int64) (decimal.Decimal, error) {
+	var held decimal.Decimal
+	err := t.db.Raw(`SELECT coalesce((SELECT balance FROM ledger_accounts WHERE book_id = ? AND code = ?), 0)`,
+		g.BookID, cashInHandAccount(member)).Scan(&held).Error
+	return held, err
+}
+
+// applyCashDeposit is an official paying in, by M-Pesa, cash they hold: Dr cash / Cr
+// their cash-in-hand. Paying in more than they hold (two deposits crossing) saves the rest
+// for them rather than refusing money M-Pesa has already taken. The platform's entry is
+// the usual one for money in (receive).
+func (t *txn) applyCashDeposit(g Group, c rules.Constitution, p Person, m Member, pay Payment) (Applied, error) {
+	held, err := t.heldBy(g, m.ID)
+	if err != nil {
+		return Applied{}, err
+	}
+	cash, err := t.accountID(g.BookID, accountCash)
+	if err != nil {
+		return Applied{}, err
+	}
+	var credits legs
+	toHand := decimal.Min(held, pay.Amount)
+	if toHand.IsPositive() {
+		hand, err := t.accountID(g.BookID, cashInHandAccount(m.ID))
+		if err != nil {
+			return Applied{}, err
+		}
+		credits.add(hand, toHand)
+	}
+	extra := pay.Amount.Sub(toHand)
+	savings, err := t.accountID(g.BookID, savingsAccount(m.ID))
+	if err != nil {
+		return Applied{}, err
+	}
+	credits.add(savings, extra)
+	e, err := t.l.Post(t.ctx, ledger.EntryRequest{
+		Key: "mpesa:" + pay.Receipt + ":group", Book: g.BookID, Kind: "cash.deposit", Currency: c.Currency,
+		Refs: map[string]string{"mpesa_receipt": pay.Receipt, "member": fmt.Sprint(m.ID)}, OccurredAt: pay.ReceivedAt,
+		Legs: credits.entry(cash),
+	})
+	if err != nil {
+		return Applied{}, err
+	}
+	out := Applied{EntryID: e.ID, Savings: extra}
+	if out.PaymentID, err = t.recordPayment(g, m, pay, 0, e.ID); err != nil {
+		return Applied{}, err
+	}
+	saved := "" // the receipt mentions savings only when some of the money went there
+	if extra.IsPositive() {
+		saved = extra.StringFixed(2)
+	}
+	t.notify(p, "cash.deposited", map[string]string{"group": g.Code, "amount": pay.Amount.StringFixed(2),
+		"receipt": pay.Receipt, "held": held.Sub(toHand).StringFixed(2), "saved": saved})
+	return out, t.audit(g.ID, p.ID, System, "payment.cash_deposit", out.PaymentID,
+		map[string]any{"receipt": pay.Receipt, "amount": pay.Amount.StringFixed(2), "saved": extra.StringFixed(2)})
+}

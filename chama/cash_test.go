@@ -150,3 +150,51 @@ func (w *world) memberID(g chama.Group, name string) string {
 	}
 	return fmt.Sprint(id)
 }
+
+func TestCashHeldIsPaidInByMpesa(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, eat(2026, 1, 1, 9))
+	g := w.group(defaultRules(), "baraka")
+	ap, err := w.s.RecordCash(w.ctx, w.member["otieno"], testPIN, g.Code, w.member["baraka"].Phone, kes("700"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.s.Vote(w.ctx, w.member["akinyi"], ap.ID, true, testPIN); err != nil {
+		t.Fatal(err)
+	}
+	otieno := w.memberID(g, "otieno")
+	if held, err := w.s.CashInHand(w.ctx, w.member["otieno"], g.Code); err != nil || !held.Equal(kes("700")) {
+		t.Fatalf("Otieno holds %v, %v; want 700", held, err)
+	}
+	// Otieno pays in 500 of it: Kikundi now holds it, and the platform owes the group it.
+	deposit := func(receipt, amount string) chama.Applied {
+		t.Helper()
+		got, err := w.s.ReceivePayment(w.ctx, chama.Payment{Group: g.Code, Phone: w.member["otieno"].Phone,
+			Receipt: receipt, Amount: kes(amount), Purpose: chama.ForCashDeposit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	deposit("DEP0000001", "500")
+	eq(t, "cash at Kikundi", w.balance(g, "cash"), "500")
+	eq(t, "still in Otieno's hand", w.balance(g, "cash-in-hand:m"+otieno), "200")
+	// The same receipt again changes nothing.
+	if again := deposit("DEP0000001", "500"); !again.Replayed {
+		t.Error("a repeated deposit was applied again")
+	}
+	// Paying in more than he holds: 200 clears his hand, the other 100 is his saving.
+	got := deposit("DEP0000002", "300")
+	eq(t, "saved beyond what was held", got.Savings, "100")
+	eq(t, "cash at Kikundi", w.balance(g, "cash"), "800")
+	eq(t, "nothing left in hand", w.balance(g, "cash-in-hand:m"+otieno), "0")
+	pos, err := w.s.Position(w.ctx, w.member["otieno"], g.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "Otieno's savings", pos.Savings, "100")
+	if !slices.Contains(w.notes.kinds(w.phones["otieno"]), "cash.deposited") {
+		t.Errorf("Otieno was told %v", w.notes.kinds(w.phones["otieno"]))
+	}
+	w.verify()
+}

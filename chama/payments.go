@@ -19,6 +19,8 @@ import (
 const (
 	ForContribution = "contribution"
 	ForRepayment    = "repayment"
+	// ForCashDeposit is an official paying in cash they hold from meetings (cash.go).
+	ForCashDeposit = "cash_deposit"
 )
 
 // Payment is money M-Pesa confirmed for a group, as the settlement worker hands it over.
@@ -27,7 +29,7 @@ type Payment struct {
 	Phone      string // who paid
 	Receipt    string // M-Pesa receipt, e.g. NLJ7RT61SV: the idempotency key
 	Amount     decimal.Decimal
-	Purpose    string    // ForContribution or ForRepayment
+	Purpose    string    // ForContribution, ForRepayment or ForCashDeposit
 	Loan       int64     // for a repayment; 0: the payer's active loan
 	ReceivedAt time.Time // M-Pesa's transaction time
 	// FromSuspense is money already booked in the platform's suspense (it matched
@@ -118,6 +120,8 @@ func (t *txn) receive(pay Payment, e164 string) (Applied, error) {
 	switch pay.Purpose {
 	case ForRepayment:
 		out, err = t.applyRepayment(g, c, p, m, pay)
+	case ForCashDeposit:
+		out, err = t.applyCashDeposit(g, c, p, m, pay)
 	default:
 		pay.Purpose = ForContribution
 		out, err = t.applyContribution(g, c, p, m, pay)

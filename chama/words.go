@@ -46,6 +46,7 @@ func ReasonText(r rules.Reason, lang string) string {
 var kindWords = map[string][2]string{
 	"contribution":      {"Mchango", "Contribution"},
 	"contribution.cash": {"Mchango taslimu", "Cash contribution"},
+	"cash.deposit":      {"Taslimu imelipwa", "Cash paid in"},
 	"loan.repayment":    {"Rejesho", "Repayment"},
 	"peer.repayment":    {"Rejesho", "Repayment"},
 	"peer.escrow":       {"Mkopo kwa mwenzako", "Peer loan"},

@@ -15,6 +15,7 @@ import (
 const (
 	ForContribution = "contribution"
 	ForRepayment    = "repayment"
+	ForCashDeposit  = "cash_deposit" // an official paying in cash held from meetings
 )
 
 // Collection asks a member to pay a group by STK push.
@@ -22,7 +23,7 @@ type Collection struct {
 	Group   string // the group's code: the push's AccountReference
 	Phone   string
 	Amount  decimal.Decimal // whole shillings
-	Purpose string          // ForContribution or ForRepayment
+	Purpose string          // ForContribution, ForRepayment or ForCashDeposit
 	Loan    int64           // for a repayment; 0: the member's loan in progress
 }
 
@@ -41,7 +42,7 @@ func (s *Service) Collect(ctx context.Context, c Collection) (Intent, error) {
 	if !c.Amount.Equal(c.Amount.Truncate(0)) || c.Amount.LessThan(decimal.NewFromInt(MinSTKAmount)) || c.Amount.GreaterThan(decimal.NewFromInt(MaxSTKAmount)) {
 		return Intent{}, fmt.Errorf("%w: an STK push is 1 to 250,000 whole shillings", ErrInvalidAmount)
 	}
-	if c.Purpose != ForRepayment {
+	if c.Purpose != ForRepayment && c.Purpose != ForCashDeposit {
 		c.Purpose = ForContribution
 	}
 	in := Intent{Kind: KindSTK, Status: StatusNew, GroupCode: &c.Group, Phone: &e164, Amount: c.Amount, Purpose: c.Purpose, AccountRef: &c.Group}
@@ -51,10 +52,7 @@ func (s *Service) Collect(ctx context.Context, c Collection) (Intent, error) {
 	if in, err = insertIntent(ctx, s.db, in, "request", "stk push"); err != nil {
 		return Intent{}, fmt.Errorf("record intent: %w", err)
 	}
-	desc := "Mchango"
-	if c.Purpose == ForRepayment {
-		desc = "Rejesho"
-	}
+	desc := map[string]string{ForContribution: "Mchango", ForRepayment: "Rejesho", ForCashDeposit: "Taslimu"}[c.Purpose]
 	acc, err := s.client.STKPush(ctx, STKPush{Phone: e164, Amount: c.Amount, AccountReference: c.Group, Description: desc, CallbackURL: s.urls.STK})
 	// What M-Pesa answered is recorded even if the caller has given up waiting.
 	rec := context.WithoutCancel(ctx)

@@ -160,7 +160,7 @@ func (o *Outbox) Notify(ctx context.Context, n chama.Notice) error {
 // prompted are the notices a member's own action causes, sent at once at any hour:
 // receipts of money they moved or were paid, and answers to what they just did.
 var prompted = map[string]bool{
-	"contribution.received": true, "cash.received": true, "loan.repaid": true, "payout.paid": true, "peer.repaid": true,
+	"contribution.received": true, "cash.received": true, "cash.deposited": true, "loan.repaid": true, "payout.paid": true, "peer.repaid": true,
 	"invited": true, "pin.locked": true, "pin.reset_allowed": true, "approval.needed": true,
 	"approval.approved": true, "approval.rejected": true, "approval.failed": true,
 	"guarantee.asked": true, "peer.offer": true, "statement.part": true, "loan.closed": true, "loan.rejected": true, "loan.cancelled": true,

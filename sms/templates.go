@@ -58,6 +58,10 @@ var templates = map[string][2]string{
 		`{{.group}}: mchango wako wa {{kes .amount}} taslimu ulioshikwa na {{.holder}} umethibitishwa, kumb. {{.receipt}}. Akiba yako sasa ni {{kes .savings}}. Asante!`,
 		`{{.group}}: your cash contribution of {{kes .amount}}, held by {{.holder}}, is confirmed, ref {{.receipt}}. Your savings are now {{kes .savings}}. Thank you!`,
 	},
+	"cash.deposited": { // .saved is empty unless more was paid in than was held
+		`{{.group}}: umelipa {{kes .amount}} za taslimu kwa M-Pesa {{.receipt}}. Bado unashika {{kes .held}}.{{with .saved}} {{kes .}} zaidi zimeongezwa kwenye akiba yako.{{end}}`,
+		`{{.group}}: you paid in {{kes .amount}} of the cash you hold, M-Pesa {{.receipt}}. You still hold {{kes .held}}.{{with .saved}} {{kes .}} more went to your savings.{{end}}`,
+	},
 	"statement.part": { // chama.SendStatement: .lines are up to 4 statement lines, newline-separated
 		"{{.group}} taarifa ya akiba {{.part}}/{{.parts}}:\n{{.lines}}",
 		"{{.group}} savings statement {{.part}}/{{.parts}}:\n{{.lines}}",
@@ -122,6 +126,7 @@ var varLimits = map[string]int{
 	"subject": maxName, "purpose": maxName,
 	"amount": maxAmount, "savings": maxAmount, "remaining": maxAmount, "total": maxAmount,
 	"lines": 4 * 61, // four chama.LineText lines and their newlines
+	"held":  maxAmount, "saved": maxAmount,
 }
 
 // Why a notice did not render.

@@ -37,6 +37,8 @@ const (
 	nodeCashPhone       = "cash-phone"
 	nodeCashAmount      = "cash-amount"
 	nodeCashPIN         = "cash-pin"
+	nodeCashInAmount    = "cashin-amount"
+	nodeCashInPIN       = "cashin-pin"
 )
 
 // inviteRoles are the roles an official can invite to, in menu order.
@@ -257,11 +259,11 @@ func init() {
 			}
 			l := c.lang()
 			return screen.Screen{Title: t(l, "o.title"), Options: []string{t(l, "m.approvals", len(aps)), t(l, "o.invite"),
-				t(l, "o.welfare"), t(l, "o.contrib"), t(l, "o.shareout"), t(l, "o.cash")}}, nil
+				t(l, "o.welfare"), t(l, "o.contrib"), t(l, "o.shareout"), t(l, "o.cash"), t(l, "o.cashin")}}, nil
 		},
 		handle: func(c *call, in string) (string, error) {
 			next := map[string]string{"1": nodeApprovals, "2": nodeInvitePhone, "3": nodeWelfarePhone, "4": nodeContribution,
-				"5": nodeShareOut, "6": nodeCashPhone}[in]
+				"5": nodeShareOut, "6": nodeCashPhone, "7": nodeCashInAmount}[in]
 			if next == "" {
 				return c.invalid("invalid")
 			}
@@ -609,6 +611,59 @@ func init() {
 				return c.turnedDown(err)
 			}
 			return c.done("o.cash.recorded", ap.ID, c.s.Data["name"])
+		},
+	}
+}
+
+// Paying in the cash an official holds from meetings: what they hold is shown and offered
+// (1), an amount, PIN, then an M-Pesa prompt; settlement moves it from their hand to the
+// group's cash at Kikundi.
+func init() {
+	nodes[nodeCashInAmount] = node{
+		takesText: true,
+		screen: func(c *call) (screen.Screen, error) {
+			held, err := c.e.groups.CashInHand(c.ctx, c.actor(), c.s.Group)
+			if err != nil {
+				return screen.Screen{}, err
+			}
+			if !held.IsPositive() {
+				return screen.Screen{Body: []string{t(c.lang(), "o.cashin.none")}, End: true}, nil
+			}
+			c.s.set("held", held.Ceil().String())
+			return screen.Screen{Prompt: t(c.lang(), "o.cashin.amount", chama.Shillings(held))}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if in == "1" {
+				in = c.s.Data["held"]
+			}
+			amount, ok := parseAmount(in)
+			if !ok {
+				return c.invalid("amount.bad")
+			}
+			c.s.set("amount", amount.String())
+			return nodeCashInPIN, nil
+		},
+	}
+	nodes[nodeCashInPIN] = node{
+		takesText: true,
+		screen: func(c *call) (screen.Screen, error) {
+			amount, _ := decimal.NewFromString(c.s.Data["amount"])
+			return screen.Screen{Body: []string{t(c.lang(), "o.cashin.confirm", chama.Shillings(amount), c.s.Group)},
+				Prompt: t(c.lang(), "pin.enter")}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if err := c.e.groups.CheckPIN(c.ctx, c.s.Phone, in); err != nil {
+				return c.refused(err)
+			}
+			amount, _ := decimal.NewFromString(c.s.Data["amount"])
+			if c.e.payments == nil {
+				return c.done("error")
+			}
+			if err := c.e.payments.Collect(c.ctx, c.s.Group, c.s.Phone, amount, chama.ForCashDeposit, 0); err != nil {
+				c.e.log.ErrorContext(c.ctx, "cash deposit push not started", "group", c.s.Group, "err", err)
+				return c.done("error")
+			}
+			return c.done("pay.coming", chama.Shillings(amount))
 		},
 	}
 }

@@ -12,6 +12,7 @@ func init() {
 		"o.contrib":  {"Badilisha mchango", "Change the contribution"},
 		"o.shareout": {"Mgao wa mwisho wa mzunguko", "Share-out"},
 		"o.cash":     {"Rekodi mchango taslimu", "Record a cash contribution"},
+		"o.cashin":   {"Lipa taslimu unayoshika", "Pay in cash you hold"},
 
 		"o.phone.bad": {"Nambari si sahihi. Andika kama 0712345678.", "Not a valid number. Write it like 0712345678."},
 		"o.notmember": {"Nambari hiyo si ya mwanachama hai wa kikundi hiki.", "That number is not an active member of this group."},
@@ -32,6 +33,10 @@ func init() {
 		"o.cash.bad":      {"Andika shilingi nzima, 1 hadi 100,000.", "Enter whole shillings, 1 to 100,000."},
 		"o.cash.confirm":  {"Umepokea KES %s taslimu kutoka kwa %s na unazishika wewe. Kiongozi mwingine atathibitisha.", "You received KES %s in cash from %s and hold it. Another official will confirm."},
 		"o.cash.recorded": {"Imerekodiwa #%d. Kiongozi mwingine akithibitisha, %s atapata SMS na akiba yake itaongezeka.", "Recorded as #%d. Once another official confirms, %s gets an SMS and their savings go up."},
+
+		"o.cashin.none":    {"Hushiki pesa taslimu za kikundi.", "You hold no cash of the group."},
+		"o.cashin.amount":  {"Unashika KES %s taslimu. Kiasi cha kulipa kwa M-Pesa (KES), 1 = chote:", "You hold KES %s in cash. How much to pay in by M-Pesa (KES)? 1 = all of it:"},
+		"o.cashin.confirm": {"Lipa KES %s taslimu kwa %s kupitia M-Pesa.", "Pay in KES %s of cash to %s through M-Pesa."},
 
 		"o.wf.phone":   {"Nambari ya simu ya mwanachama wa kusaidiwa:", "Phone number of the member to help:"},
 		"o.wf.amount":  {"Mfuko wa ustawi: KES %s. Kiasi cha kumpa %s (KES):", "Welfare fund: KES %s. How much for %s (KES)?"},

@@ -151,6 +151,17 @@ func TestEveryScreenInBothLanguages(t *testing.T) {
 			tr.dial(a, "8", "4", "600", "7391")
 			tr.dial(a, "8", "5", "1", "7391")
 			tr.dial(a, "8", "6", c, "700.50", "700", "7391") // cash from c; cents are refused
+			tr.dial(a, "8", "7") // a holds no cash yet: the treasurer has not confirmed it
+			must(t, func() error {
+				tres := chama.Actor{Phone: "+254711000008", Channel: chama.USSD}
+				aps, err := groups.PendingApprovals(ctx, tres, "UMOJA")
+				if err != nil || len(aps) == 0 {
+					return fmt.Errorf("no cash record for the treasurer: %v", err)
+				}
+				_, err = groups.Vote(ctx, tres, aps[len(aps)-1].ID, true, "2580")
+				return err
+			})
+			tr.dial(a, "8", "7", "1", "7391") // pay in all a holds
 			// A flow cut off at the PIN, and offered again on the next dial: start over.
 			tr.dial(a, "1", "1")
 			tr.dial(a, "2")

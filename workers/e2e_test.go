@@ -336,6 +336,37 @@ func TestAContributionByPushForEachCustomerBehaviour(t *testing.T) {
 	w.verify()
 }
 
+func TestCashHeldByAnOfficialIsPaidInByPush(t *testing.T) {
+	t.Parallel()
+	w := newE2E(t)
+	otieno := chama.Actor{Phone: w.phones["otieno"], Channel: chama.USSD}
+	ap, err := w.groups.RecordCash(w.ctx, otieno, "2580", "UMOJA", w.phones["chebet"], kes("700"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.groups.Vote(w.ctx, chama.Actor{Phone: w.phones["akinyi"], Channel: chama.USSD}, ap.ID, true, "2580"); err != nil {
+		t.Fatal(err)
+	}
+	in, err := w.payments.Collect(w.ctx, mpesa.Collection{Group: "UMOJA", Phone: w.phones["otieno"], Amount: kes("700"),
+		Purpose: mpesa.ForCashDeposit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in = w.wait(in.ID, mpesa.StatusSettled, mpesa.StatusFailed); in.Status != mpesa.StatusSettled {
+		t.Fatalf("deposit intent %s", in.Status)
+	}
+	if held, err := w.groups.CashInHand(w.ctx, otieno, "UMOJA"); err != nil || !held.IsZero() {
+		t.Errorf("Otieno still holds %v, %v", held, err)
+	}
+	if got := w.savings("otieno"); !got.IsZero() {
+		t.Errorf("the deposit went to Otieno's savings: %v", got)
+	}
+	if got := w.savings("chebet"); !got.Equal(kes("700")) {
+		t.Errorf("Chebet's savings %v, want the 700 she handed over", got)
+	}
+	w.verify() // the group's cash equals what the platform owes it, and the statement reconciles
+}
+
 func TestADuplicatedCallbackPostsOnce(t *testing.T) {
 	t.Parallel()
 	w := newE2E(t)
