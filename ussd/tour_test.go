@@ -151,7 +151,7 @@ func TestEveryScreenInBothLanguages(t *testing.T) {
 			tr.dial(a, "8", "4", "600", "7391")
 			tr.dial(a, "8", "5", "1", "7391")
 			tr.dial(a, "8", "6", c, "700.50", "700", "7391") // cash from c; cents are refused
-			tr.dial(a, "8", "7") // a holds no cash yet: the treasurer has not confirmed it
+			tr.dial(a, "8", "7")                             // a holds no cash yet: the treasurer has not confirmed it
 			must(t, func() error {
 				tres := chama.Actor{Phone: "+254711000008", Channel: chama.USSD}
 				aps, err := groups.PendingApprovals(ctx, tres, "UMOJA")
