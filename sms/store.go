@@ -127,6 +127,16 @@ func (o *Outbox) Notify(ctx context.Context, n chama.Notice) error {
 	if lang == "" {
 		lang = "sw"
 	}
+	if !evenIfOptedOut(n.Kind) {
+		var out bool
+		if err := o.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM sms_optouts WHERE phone = ?)`, to).
+			Scan(&out).Error; err != nil {
+			return fmt.Errorf("sms: notice %s: opt-out: %w", n.Kind, err)
+		}
+		if out {
+			return nil // the phone sent STOP: only receipts and answers reach it
+		}
+	}
 	parts, _ := Segments(text)
 	var id int64
 	if err := o.db.WithContext(ctx).Raw(`INSERT INTO sms_messages (to_phone, lang, kind, message, segments, cost, dedupe_key)
@@ -137,11 +147,8 @@ func (o *Outbox) Notify(ctx context.Context, n chama.Notice) error {
 	if id == 0 || o.q == nil {
 		return nil // already stored for this event, or nobody to send it now
 	}
-	// A receipt, or an answer the member is waiting for, goes at once whatever the hour.
-	// What the member did not cause (a fine charged by the night's sweep, a default, an
-	// approval expiring) waits for 07:00 Nairobi time in quiet hours.
 	var opts []asynq.Option
-	if !prompted[n.Kind] {
+	if !atOnce(n.Kind) {
 		if at := NotBefore(o.now()); at.After(o.now()) {
 			opts = append(opts, asynq.ProcessAt(at))
 			// Requeue picks up messages idle since updated_at: not before they are due.
@@ -155,15 +162,6 @@ func (o *Outbox) Notify(ctx context.Context, n chama.Notice) error {
 		return fmt.Errorf("sms: message %d stored but not queued: %w", id, err)
 	}
 	return nil
-}
-
-// prompted are the notices a member's own action causes, sent at once at any hour:
-// receipts of money they moved or were paid, and answers to what they just did.
-var prompted = map[string]bool{
-	"contribution.received": true, "cash.received": true, "cash.deposited": true, "loan.repaid": true, "payout.paid": true, "peer.repaid": true,
-	"invited": true, "pin.locked": true, "pin.reset_allowed": true, "approval.needed": true,
-	"approval.approved": true, "approval.rejected": true, "approval.failed": true,
-	"guarantee.asked": true, "peer.offer": true, "statement.part": true, "loan.closed": true, "loan.rejected": true, "loan.cancelled": true,
 }
 
 // dedupeKey names one notice on one Nairobi day: its kind, then a hash of the phone, the

@@ -175,6 +175,40 @@ func TestNotifyAtNightWaitsUnlessTheMemberAsked(t *testing.T) {
 	}
 }
 
+func TestNotifyAtNightAndAfterSTOPByKind(t *testing.T) {
+	q := &queue{}
+	o := newOutbox(t, q)
+	ctx := context.Background()
+	night := time.Date(2026, 3, 2, 22, 30, 0, 0, nairobi)
+	o.now = func() time.Time { return night }
+	if err := o.db.Exec(`INSERT INTO sms_optouts (phone, via) VALUES (?, 'stop')`, member).Error; err != nil {
+		t.Fatal(err)
+	}
+	notices := []chama.Notice{
+		receipt("SFK3NIGHT2"), // a receipt: at once, STOP or not
+		{Phone: member, Lang: "en", Kind: "reply.balance", Vars: map[string]string{"group": "UMOJA", "savings": "1.00",
+			"free": "1.00", "borrowed": "0.00", "fines": "0.00", "arrears": "0.00", "ref": "ATXid_1"}}, // an answer: at once
+		{Phone: member, Lang: "en", Kind: "approval.needed", Vars: map[string]string{"group": "UMOJA", "id": "7",
+			"subject": chama.SubjectCash}}, // another official's request: not to a phone that sent STOP
+		{Phone: "+254711000099", Lang: "en", Kind: "approval.needed", Vars: map[string]string{"group": "UMOJA", "id": "7",
+			"subject": chama.SubjectCash}}, // ... and in the morning to one that did not
+	}
+	for _, n := range notices {
+		if err := o.Notify(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	morning := time.Date(2026, 3, 3, 7, 0, 0, 0, nairobi)
+	if len(q.at) != 3 || !q.at[0].IsZero() || !q.at[1].IsZero() || !q.at[2].Equal(morning) {
+		t.Errorf("queued to run at %v, want [now now %v]", q.at, morning)
+	}
+	var kinds []string
+	o.db.Raw(`SELECT kind FROM sms_messages WHERE to_phone = ? ORDER BY id`, member).Scan(&kinds)
+	if !slices.Equal(kinds, []string{"contribution.received", "reply.balance"}) {
+		t.Errorf("stored for the opted-out phone: %v", kinds)
+	}
+}
+
 func TestNotifyWithoutQueueLeavesMessageQueued(t *testing.T) {
 	o := newOutbox(t, nil)
 	if err := o.Notify(context.Background(), receipt("SFK3QWERTY")); err != nil {
