@@ -24,7 +24,8 @@ var maxCash = decimal.NewFromInt(100_000)
 func init() {
 	// A second official confirms: the quorum is one vote, and the official who recorded
 	// the cash (the requester) and the member it credits (the beneficiary) never vote.
-	outcomes[SubjectCash] = outcome{quorum: func(rules.Quorum) int { return 1 }, approved: (*txn).receiveCash}
+	outcomes[SubjectCash] = outcome{quorum: func(rules.Quorum) int { return 1 }, approved: (*txn).receiveCash,
+		closed: (*txn).cashNotConfirmed}
 }
 
 // cashInHandAccount is the group's money an official holds in cash: an asset of the
@@ -64,12 +65,59 @@ func (s *Service) RecordCash(ctx context.Context, a Actor, pinCode, code, rawPho
 		if from.Status != "active" {
 			return ErrNotMember
 		}
-		// No subject id: two envelopes from one member at one meeting are two requests.
-		ap, err = t.requestApproval(g, by, SubjectCash, 0, from.ID,
+		if from.ID == by.ID { // one official's word for their own savings is no word at all
+			return ErrOwnCash
+		}
+		// The subject is the member: one record of theirs waits at a time, so a session
+		// retried by hand, or a shortcut dialled twice, cannot credit the same envelope twice.
+		ap, err = t.requestApproval(g, by, SubjectCash, from.ID, from.ID,
 			cashBody{Member: from.ID, Amount: amount, HeldBy: by.ID, ReceivedAt: t.s.now()}, a.Channel)
-		return err
+		if err != nil {
+			return err
+		}
+		// The member hears at once what was written down, so an envelope recorded short is
+		// caught by the one who handed it over.
+		p, err := t.personByID(from.PersonID)
+		if err != nil {
+			return err
+		}
+		holder, err := t.memberName(by.ID)
+		if err != nil {
+			return err
+		}
+		t.notify(p, "cash.recorded", map[string]string{"group": g.Code, "amount": amount.StringFixed(2),
+			"holder": holder, "id": fmt.Sprint(ap.ID)})
+		return nil
 	})
 	return ap, err
+}
+
+// cashNotConfirmed tells the member that a cash record of theirs was rejected, expired or
+// could not be applied: their savings did not change.
+func (t *txn) cashNotConfirmed(ap Approval) error {
+	var body cashBody
+	if err := json.Unmarshal(ap.Payload, &body); err != nil {
+		return err
+	}
+	m, err := t.memberByID(body.Member)
+	if err != nil {
+		return err
+	}
+	p, err := t.personByID(m.PersonID)
+	if err != nil {
+		return err
+	}
+	g, err := t.groupByID(ap.GroupID)
+	if err != nil {
+		return err
+	}
+	holder, err := t.memberName(body.HeldBy)
+	if err != nil {
+		return err
+	}
+	t.notify(p, "cash.not_confirmed", map[string]string{"group": g.Code, "amount": body.Amount.StringFixed(2),
+		"holder": holder, "id": fmt.Sprint(ap.ID)})
+	return nil
 }
 
 // receiveCash applies a confirmed cash contribution: Dr cash-in-hand of the official who
@@ -89,6 +137,13 @@ func (t *txn) receiveCash(ap Approval) error {
 	}
 	if m.Status != "active" {
 		return ErrNotMember
+	}
+	// The cash must still be with an official of the group, who will pay it in.
+	if holder, err := t.memberByID(body.HeldBy); err != nil || holder.Status != "active" || !holder.Role.Official() {
+		if err == nil {
+			err = fmt.Errorf("%w: the official who holds the cash is no longer in office", ErrNotOfficial)
+		}
+		return err
 	}
 	p, err := t.personByID(m.PersonID)
 	if err != nil {
@@ -197,4 +252,25 @@ func (t *txn) applyCashDeposit(g Group, c rules.Constitution, p Person, m Member
 		"receipt": pay.Receipt, "held": held.Sub(toHand).StringFixed(2), "saved": saved})
 	return out, t.audit(g.ID, p.ID, System, "payment.cash_deposit", out.PaymentID,
 		map[string]any{"receipt": pay.Receipt, "amount": pay.Amount.StringFixed(2), "saved": extra.StringFixed(2)})
+}
+
+// cashAwaitingConfirmation is, for each member of g with a cash record waiting for a
+// second official, the Nairobi day they handed the cash over.
+func (t *txn) cashAwaitingConfirmation(g Group) (map[int64]time.Time, error) {
+	var rows []struct {
+		Payload json.RawMessage `gorm:"column:payload"`
+	}
+	if err := t.db.Raw(`SELECT payload FROM chama_approvals WHERE group_id = ? AND subject = ? AND status = 'open'`,
+		g.ID, SubjectCash).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[int64]time.Time{}
+	for _, r := range rows {
+		var body cashBody
+		if err := json.Unmarshal(r.Payload, &body); err != nil {
+			return nil, err
+		}
+		out[body.Member] = rules.Day(body.ReceivedAt)
+	}
+	return out, nil
 }

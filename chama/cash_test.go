@@ -83,13 +83,16 @@ func TestCashContributionRejectedMovesNothing(t *testing.T) {
 	w := newWorld(t, eat(2026, 1, 1, 9))
 	g := w.group(defaultRules(), "baraka")
 	baraka := w.member["baraka"].Phone
-	// Two envelopes at one meeting are two records.
 	first, err := w.s.RecordCash(w.ctx, w.member["otieno"], testPIN, g.Code, baraka, kes("300"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.s.RecordCash(w.ctx, w.member["otieno"], testPIN, g.Code, baraka, kes("300")); err != nil {
-		t.Fatalf("second envelope: %v", err)
+	// The same envelope recorded again (a retried session) waits for the first.
+	if _, err := w.s.RecordCash(w.ctx, w.member["otieno"], testPIN, g.Code, baraka, kes("300")); !errors.Is(err, chama.ErrPending) {
+		t.Fatalf("a second record while one waits: %v, want ErrPending", err)
+	}
+	if kinds := w.notes.kinds(w.phones["baraka"]); !slices.Contains(kinds, "cash.recorded") {
+		t.Errorf("Baraka was not told what was recorded: %v", kinds)
 	}
 	// Two officials say it never happened: with one eligible voter left, the quorum of one
 	// is still reachable after the first no, so both vote.
@@ -103,6 +106,66 @@ func TestCashContributionRejectedMovesNothing(t *testing.T) {
 	}
 	pos, _ := w.s.Position(w.ctx, w.member["baraka"], g.Code)
 	eq(t, "savings", pos.Savings, "0")
+	if kinds := w.notes.kinds(w.phones["baraka"]); !slices.Contains(kinds, "cash.not_confirmed") {
+		t.Errorf("Baraka was not told his cash was not confirmed: %v", kinds)
+	}
+	w.verify()
+}
+
+func TestCashTiesItsHolderAndItsMemberToTheGroup(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, eat(2026, 1, 1, 9))
+	g := w.group(defaultRules(), "baraka", "chebet")
+	if _, err := w.s.RaiseDues(w.ctx, g.Code); err != nil {
+		t.Fatal(err)
+	}
+	// Nobody records cash from themselves.
+	if _, err := w.s.RecordCash(w.ctx, w.member["otieno"], testPIN, g.Code, w.member["otieno"].Phone, kes("500")); !errors.Is(err, chama.ErrOwnCash) {
+		t.Errorf("own cash: %v, want ErrOwnCash", err)
+	}
+	// Baraka hands 500 over on the 8th, within January's grace days (late from the 9th);
+	// it is still waiting for a second official on the 10th.
+	w.clock.set(eat(2026, 1, 8, 9))
+	ap, err := w.s.RecordCash(w.ctx, w.member["otieno"], testPIN, g.Code, w.member["baraka"].Phone, kes("500"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.clock.set(eat(2026, 1, 10, 9))
+	// While it waits, Baraka cannot leave; and he is not fined for the officials' delay
+	// (Chebet, who paid nothing, is).
+	if _, err := w.s.RequestExit(w.ctx, w.member["baraka"], g.Code); !errors.Is(err, chama.ErrCashInHand) {
+		t.Errorf("exit with cash waiting: %v, want ErrCashInHand", err)
+	}
+	if _, err := w.s.ChargeFines(w.ctx, g.Code); err != nil {
+		t.Fatal(err)
+	}
+	fines := func(name string) string {
+		pos, err := w.s.Position(w.ctx, w.member[name], g.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pos.Fines.StringFixed(2)
+	}
+	if b, c := fines("baraka"), fines("chebet"); b != "0.00" || c != "50.00" {
+		t.Errorf("fines: Baraka %s, Chebet %s; want 0.00 and 50.00", b, c)
+	}
+	if _, err := w.s.Vote(w.ctx, w.member["akinyi"], ap.ID, true, testPIN); err != nil {
+		t.Fatal(err)
+	}
+	// Otieno now holds the 500: he cannot leave, and there is no share-out, until he pays it in.
+	if _, err := w.s.RequestExit(w.ctx, w.member["otieno"], g.Code); !errors.Is(err, chama.ErrCashInHand) {
+		t.Errorf("the holder's exit: %v, want ErrCashInHand", err)
+	}
+	if _, err := w.s.RequestShareOut(w.ctx, w.member["wanjiru"], g.Code); !errors.Is(err, chama.ErrCashInHand) {
+		t.Errorf("share-out with cash in hand: %v, want ErrCashInHand", err)
+	}
+	if _, err := w.s.ReceivePayment(w.ctx, chama.Payment{Group: g.Code, Phone: w.member["otieno"].Phone,
+		Receipt: "DEP0000009", Amount: kes("500"), Purpose: chama.ForCashDeposit}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.s.RequestExit(w.ctx, w.member["baraka"], g.Code); err != nil {
+		t.Errorf("exit once the cash is in: %v", err)
+	}
 	w.verify()
 }
 

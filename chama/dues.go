@@ -134,6 +134,10 @@ func (s *Service) ChargeFines(ctx context.Context, code string) (int, error) {
 			ORDER BY d.id`, g.ID, today).Scan(&late).Error; err != nil {
 			return err
 		}
+		handed, err := t.cashAwaitingConfirmation(g)
+		if err != nil {
+			return err
+		}
 		for _, d := range late {
 			c, _, err := t.rulesOn(g, d.DueOn)
 			if err != nil {
@@ -149,6 +153,12 @@ func (s *Service) ChargeFines(ctx context.Context, code string) (int, error) {
 				return err
 			}
 			for _, ch := range rules.FineCharges(c.Fine, d.Outstanding, lateFrom, today) {
+				// Cash handed to an official and waiting for a second one to confirm it is
+				// not lateness: from the day it was handed over, nothing more is charged
+				// (and if it is rejected, the next run charges the days it held back).
+				if on, ok := handed[d.MemberID]; ok && !ch.On.Before(on) {
+					continue
+				}
 				if c.Fine.Cap.IsPositive() {
 					ch.Amount = decimalMin(ch.Amount, c.Fine.Cap.Sub(already))
 					if !ch.Amount.IsPositive() {
@@ -196,9 +206,9 @@ func (t *txn) chargeFine(g Group, c rules.Constitution, d Due, ch rules.FineChar
 	if err != nil {
 		return false, err
 	}
-	res := t.db.Exec(`INSERT INTO chama_dues (group_id, member_id, kind, cycle, period, slot, amount, due_on, entry_id)
-		VALUES (?, ?, 'fine', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		g.ID, d.MemberID, d.Cycle, d.Period, slot, ch.Amount, ch.On, e.ID)
+	res := t.db.Exec(`INSERT INTO chama_dues (group_id, member_id, kind, cycle, period, slot, amount, due_on, entry_id, created_at)
+		VALUES (?, ?, 'fine', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		g.ID, d.MemberID, d.Cycle, d.Period, slot, ch.Amount, ch.On, e.ID, t.s.now())
 	if res.Error != nil || res.RowsAffected == 0 {
 		return false, res.Error
 	}

@@ -34,6 +34,8 @@ var (
 	ErrInvalidAmount       = errors.New("chama: amount must be above zero in whole cents")
 	ErrMpesaLimit          = errors.New("chama: M-Pesa moves 10 to 250,000 per payout")
 	ErrCashAmount          = errors.New("chama: a cash contribution is whole shillings, 1 to 100,000")
+	ErrOwnCash             = errors.New("chama: another official records the cash you hand over")
+	ErrCashInHand          = errors.New("chama: cash from meetings is still to be paid in or confirmed")
 	ErrUnknownLoan         = errors.New("chama: no such loan")
 	ErrLoanState           = errors.New("chama: the loan is not at a step where this can be done")
 	ErrInArrears           = errors.New("chama: contributions or fines are overdue")

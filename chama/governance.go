@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/shopspring/decimal"
 
 	"github.com/kikundi/kikundi/chama/rules"
 	"github.com/kikundi/kikundi/internal/phone"
@@ -197,6 +198,21 @@ func (t *txn) canLeave(m Member) error {
 	}
 	if n > 0 {
 		return ErrActiveLoan
+	}
+	// Cash from meetings ties a member to the group too: an official who holds some pays
+	// it in first, and a member whose envelope is waiting for confirmation waits for it.
+	var cash struct {
+		Held decimal.Decimal
+		Open int64
+	}
+	if err := t.db.Raw(`SELECT coalesce((SELECT balance FROM ledger_accounts la JOIN chama_groups g ON la.book_id = g.book_id
+			WHERE g.id = ? AND la.code = ?), 0) AS held,
+		(SELECT count(*) FROM chama_approvals WHERE subject = ? AND status = 'open' AND (beneficiary = ? OR requested_by = ?)) AS open`,
+		m.GroupID, cashInHandAccount(m.ID), SubjectCash, m.ID, m.ID).Scan(&cash).Error; err != nil {
+		return err
+	}
+	if cash.Held.IsPositive() || cash.Open > 0 {
+		return ErrCashInHand
 	}
 	return nil
 }

@@ -347,9 +347,11 @@ func (t *txn) potFor(g Group, c rules.Constitution, d Due) (string, error) {
 
 func (t *txn) recordPayment(g Group, m Member, pay Payment, subject, entry int64) (int64, error) {
 	var id int64
-	err := t.db.Raw(`INSERT INTO chama_payments (group_id, member_id, receipt, amount, purpose, subject_id, received_at, entry_id)
-		VALUES (?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?) RETURNING id`,
-		g.ID, m.ID, pay.Receipt, pay.Amount, pay.Purpose, subject, pay.ReceivedAt, entry).Scan(&id).Error
+	// created_at is when the books took it (chama's clock), received_at when M-Pesa did:
+	// the treasurer's digest reports by the first, so a late settlement is not missed.
+	err := t.db.Raw(`INSERT INTO chama_payments (group_id, member_id, receipt, amount, purpose, subject_id, received_at, entry_id, created_at)
+		VALUES (?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?) RETURNING id`,
+		g.ID, m.ID, pay.Receipt, pay.Amount, pay.Purpose, subject, pay.ReceivedAt, entry, t.s.now()).Scan(&id).Error
 	return id, err
 }
 

@@ -35,4 +35,7 @@ type Notice struct {
 	Lang  string // sw or en
 	Kind  string // e.g. "invited", "contribution.received", "approval.needed"
 	Vars  map[string]string
+	// Once, when set, names what the notice is about for deduplication instead of its
+	// Vars: it is sent once a day per phone and Once, whatever its figures say then.
+	Once string
 }

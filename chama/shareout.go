@@ -167,6 +167,17 @@ func (t *txn) noLoansInProgress(g Group) error {
 	if n > 0 {
 		return fmt.Errorf("%w: every loan must be repaid (or defaulted) before the share-out", ErrActiveLoan)
 	}
+	// Savings credited from cash at meetings are paid out from the cash at Kikundi: until
+	// the officials have paid that cash in, sharing out would pay them with other money
+	// (the welfare fund's, say).
+	var held decimal.Decimal
+	if err := t.db.Raw(`SELECT coalesce(sum(balance), 0) FROM ledger_accounts WHERE book_id = ? AND code LIKE 'cash-in-hand:%'`,
+		g.BookID).Scan(&held).Error; err != nil {
+		return err
+	}
+	if held.IsPositive() {
+		return fmt.Errorf("%w: KES %s", ErrCashInHand, held.StringFixed(2))
+	}
 	return nil
 }
 

@@ -42,7 +42,7 @@ func (s *Service) Standings(ctx context.Context, a Actor, code string) ([]Standi
 					FROM chama_dues d WHERE d.member_id = m.id AND (d.kind = 'fine' OR d.due_on < ?::date)), 0) AS owed,
 				coalesce((SELECT sum(la.balance) FROM chama_loans l JOIN ledger_accounts la
 					ON la.book_id = ? AND la.code = 'loan:l' || l.id
-					WHERE l.borrower_id = m.id AND l.status = 'active'), 0) AS loan
+					WHERE l.borrower_id = m.id AND l.status IN ('active', 'defaulted')), 0) AS loan
 			FROM chama_members m JOIN chama_people p ON p.id = m.person_id
 			WHERE m.group_id = ? AND m.status = 'active' ORDER BY m.joined_at, m.id`,
 			rules.Day(t.s.now()).Format(time.DateOnly), g.BookID, g.ID).Scan(&out).Error; err != nil {

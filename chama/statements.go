@@ -133,8 +133,10 @@ func (s *Service) SendStatement(ctx context.Context, a Actor, code string) (int,
 			for j, l := range chunk {
 				text[j] = LineText(l, p.Lang)
 			}
-			t.notify(p, "statement.part", map[string]string{"group": g.Code, "part": fmt.Sprint(i + 1),
-				"parts": fmt.Sprint(parts), "lines": strings.Join(text, "\n")})
+			t.notices = append(t.notices, Notice{Phone: p.Phone, Lang: p.Lang, Kind: "statement.part",
+				Vars: map[string]string{"group": g.Code, "part": fmt.Sprint(i + 1), "parts": fmt.Sprint(parts),
+					"lines": strings.Join(text, "\n")},
+				Once: fmt.Sprintf("%s:%d", g.Code, i+1)}) // asked again the same day, not sent again
 		}
 		return t.audit(g.ID, p.ID, a.Channel, "statement.sent", m.ID, map[string]any{"messages": parts})
 	})

@@ -3,7 +3,7 @@ package sms
 import "time"
 
 // RuleDigest is the treasurer's daily digest: what came in and went out of the group
-// today, the group's cash (and what officials hold from meetings),
+// since the last digest (the books' time, so nothing settled late is missed), the group's cash (and what officials hold from meetings),
 // what members owe, and the requests waiting. It is one more reminder rule, so it goes
 // once a group a day however often Reminders runs, to the treasurer (the chair when the
 // group has none), from DigestHour on. A day on which no money moved and no fine was
@@ -26,17 +26,21 @@ func (r *Reminders) digestRule(now time.Time, today string) []reminderRule {
 				'inhand', coalesce(NULLIF(b.inhand, 0)::text, ''),
 				'arrears', debt.owed::text, 'debtors', debt.n::text, 'approvals', ap.n::text)::text AS vars
 		FROM chama_groups g
+		-- since the group's last digest (today's midnight for its first): what the books
+		-- took in that time, however late M-Pesa's settlement or a cash confirmation came
+		CROSS JOIN LATERAL (SELECT coalesce((SELECT max(r.created_at) FROM sms_reminders r
+			JOIN chama_members rm ON rm.id = r.member_id WHERE r.rule = 'digest' AND rm.group_id = g.id), @start) AS since) w
 		CROSS JOIN LATERAL (SELECT
 			(SELECT coalesce(sum(y.amount), 0) FROM chama_payments y WHERE y.group_id = g.id
-				AND y.received_at >= @start AND y.received_at <= @now) AS in_amount,
+				AND y.created_at > w.since AND y.created_at <= @now) AS in_amount,
 			(SELECT count(*) FROM chama_payments y WHERE y.group_id = g.id
-				AND y.received_at >= @start AND y.received_at <= @now) AS in_n,
+				AND y.created_at > w.since AND y.created_at <= @now) AS in_n,
 			(SELECT coalesce(sum(o.amount), 0) FROM chama_payouts o WHERE o.group_id = g.id AND o.status = 'paid'
-				AND o.settled_at >= @start AND o.settled_at <= @now) AS out_amount,
+				AND o.settled_at > w.since AND o.settled_at <= @now) AS out_amount,
 			(SELECT count(*) FROM chama_payouts o WHERE o.group_id = g.id AND o.status = 'paid'
-				AND o.settled_at >= @start AND o.settled_at <= @now) AS out_n,
+				AND o.settled_at > w.since AND o.settled_at <= @now) AS out_n,
 			(SELECT coalesce(sum(f.amount), 0) FROM chama_dues f WHERE f.group_id = g.id AND f.kind = 'fine'
-				AND f.due_on = CAST(@today AS date)) AS fines) a
+				AND f.created_at > w.since AND f.created_at <= @now) AS fines) a
 		CROSS JOIN LATERAL (SELECT sum(balance) FILTER (WHERE code = 'cash') AS cash,
 			sum(balance) FILTER (WHERE code LIKE 'cash-in-hand:%') AS inhand
 			FROM ledger_accounts WHERE book_id = g.book_id) b

@@ -16,10 +16,10 @@ import (
 )
 
 // The officials' commands that act. An SMS passes in clear through operators and its
-// sender can be forged, so what would move money or seat someone who approves it needs
-// the PIN on USSD: the reply gives the shortcut. What only invites, asks or reminds is
-// done at once:
-//   ADD phone name        invites a member (an office needs the PIN: shortcut)
+// sender can be forged, so what would move money, let someone in or seat someone who
+// approves needs the PIN on USSD: the reply gives the shortcut. What only asks the other
+// officials or reminds is done at once:
+//   ADD phone name        shortcut to inviting them; name, role and PIN on USSD
 //   REMOVE phone          asks the other officials, who decide with their PINs
 //   REMIND [phone]        reminds those in arrears, once a day each
 //   CASH phone amount     shortcut to recording it with the PIN; a second official confirms
@@ -46,22 +46,12 @@ func (c *conversation) refused(cmd command.Command, code string, err error) (cha
 	return chama.Notice{}, false
 }
 
-// add invites cmd.Phone to the group as a member. Inviting to an office goes through USSD:
-// an official is someone who approves payouts.
-func (c *conversation) add(cmd command.Command, code string) (chama.Notice, error) {
-	if cmd.Role != "" && cmd.Role != string(chama.RoleMember) {
-		return c.say("reply.officials_menu", vars{"group": code, "keyword": cmd.Verb.Keyword(c.lang),
-			"dial": c.shortcut(code, "8", "2")}), nil
-	}
-	_, err := c.in.groups.Invite(c.ctx, c.actor(), code, cmd.Phone, cmd.Name, chama.RoleMember)
-	if err != nil {
-		if n, ok := c.refused(cmd, code, err); ok {
-			return n, nil
-		}
-		return chama.Notice{}, fmt.Errorf("sms: invite: %w", err)
-	}
-	return c.say("reply.added", vars{"group": code, "phone": phone.Local(cmd.Phone), "name": cmd.Name,
-		"dial": c.in.ussd}), nil
+// add answers with the shortcut that opens inviting cmd.Phone on USSD, where the
+// official gives the name and role and confirms with their PIN. Not done on SMS alone:
+// a forged sender could otherwise let a stranger in to read every member's standing.
+func (c *conversation) add(cmd command.Command, code string) chama.Notice {
+	return c.say("reply.add", vars{"group": code, "phone": phone.Local(cmd.Phone),
+		"dial": c.shortcut(code, "8", "2", keyed(cmd.Phone))})
 }
 
 // remove asks the other officials to remove cmd.Phone; they decide with their PINs, and
@@ -132,7 +122,8 @@ func (c *conversation) remind(cmd command.Command, code string) (chama.Notice, e
 			continue
 		}
 		n := chama.Notice{Phone: d.Phone, Lang: d.Lang, Kind: "remind.official", Vars: map[string]string{
-			"group": code, "by": by, "amount": d.Owed.StringFixed(2), "dial": base + d.Path + "1#"}}
+			"group": code, "by": by, "amount": d.Owed.StringFixed(2), "dial": base + d.Path + "1#"},
+			Once: code} // one a member a day, whichever official asks and whatever is owed by then
 		if err := c.in.out.Notify(c.ctx, n); err != nil {
 			return chama.Notice{}, fmt.Errorf("sms: remind %s: %w", phone.Mask(d.Phone), err)
 		}

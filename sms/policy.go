@@ -23,7 +23,7 @@ var receipts = map[string]bool{
 
 // answers are the notices the member is waiting for, besides replies (reply.*).
 var answers = map[string]bool{
-	"statement.part": true, "pin.locked": true, "pin.reset_allowed": true,
+	"statement.part": true, "cash.recorded": true, "cash.not_confirmed": true, "pin.locked": true, "pin.reset_allowed": true,
 	"approval.approved": true, "approval.rejected": true, "approval.failed": true, "approval.expired": true,
 	"loan.closed": true, "loan.rejected": true, "loan.cancelled": true,
 }

@@ -241,7 +241,10 @@ func (r *Reminders) rules(now time.Time) []reminderRule {
 					END AS each) e) f
 			WHERE d.kind = 'contribution' AND d.due_on BETWEEN CAST(@lo AS date) AND CAST(@today AS date)
 			AND d.due_on + coalesce((k.rules->>'grace_days')::int, 0) + 1 BETWEEN CAST(@from AS date) AND CAST(@today AS date)
-			AND d.amount > coalesce(pd.paid, 0) AND ` + reachable},
+			AND d.amount > coalesce(pd.paid, 0) AND ` + reachable + `
+			-- cash handed to an official and waiting for a second one is not lateness
+			AND NOT EXISTS (SELECT 1 FROM chama_approvals ca WHERE ca.subject = 'cash_contribution'
+				AND ca.status = 'open' AND ca.beneficiary = m.id)`},
 		{name: RuleInstalment, kind: "remind.instalment", menu: "3*2",
 			args: map[string]any{"today": today, "until": day(o.InstalmentDaysBefore), "now": now},
 			query: `SELECT ` + memberCols + `, 'instalment:' || i.loan_id || ':' || i.n AS obligation,

@@ -164,7 +164,7 @@ func (c *conversation) run(cmd command.Command, g chama.GroupRef) (chama.Notice,
 		return c.say("reply.repay", vars{"group": code, "amount": strconv.FormatInt(cmd.Amount, 10),
 			"dial": c.shortcut(code, withAmount([]string{"3", "2"}, cmd.Amount)...)}), nil
 	case command.Add, command.Invite:
-		return c.add(cmd, code)
+		return c.add(cmd, code), nil
 	case command.Remove:
 		return c.remove(cmd, code)
 	case command.Remind:

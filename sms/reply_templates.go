@@ -90,21 +90,21 @@ var replyTemplates = map[string][2]string{
 		`{{.group}}: {{.keyword}} inafanywa kwenye menyu ya viongozi kwa sasa. Piga {{.dial}}; kila hatua inathibitishwa kwa PIN yako.`,
 		`{{.group}}: {{.keyword}} is done from the officials' menu for now. Dial {{.dial}}; every step is confirmed with your PIN.`,
 	},
-	"reply.added": {
-		`{{.group}}: {{with .name}}{{.}} {{end}}({{.phone}}) amealikwa kama mwanachama. Atapata SMS, kisha ajiunge kwa kupiga {{.dial}}.`,
-		`{{.group}}: {{with .name}}{{.}} {{end}}({{.phone}}) is invited as a member. They get an SMS and join by dialling {{.dial}}.`,
+	"reply.add": {
+		`{{.group}}: kumwalika {{.phone}}, piga {{.dial}}, andika jina na cheo chake, kisha PIN yako. Hukutuma ujumbe huu? Puuza.`,
+		`{{.group}}: to invite {{.phone}}, dial {{.dial}}, give their name and role, then your PIN. Did not send this? Ignore it.`,
 	},
 	"reply.removal": {
 		`{{.group}}: ombi #{{.id}} la kumwondoa {{.phone}} limetumwa. Viongozi {{.quorum}} wengine wakikubali kwa PIN zao, akiba yake italipwa na ataondoka.`,
 		`{{.group}}: request #{{.id}} to remove {{.phone}} is sent. Once {{.quorum}} other officials approve with their PINs, their savings are paid out and they leave.`,
 	},
 	"reply.cash": {
-		`{{.group}}: kurekodi {{kes .amount}} taslimu kutoka kwa {{.phone}}, piga {{.dial}} na uweke PIN yako. Kiongozi mwingine atathibitisha.`,
-		`{{.group}}: to record {{kes .amount}} in cash from {{.phone}}, dial {{.dial}} and enter your PIN. Another official then confirms it.`,
+		`{{.group}}: kurekodi {{kes .amount}} taslimu kutoka kwa {{.phone}}, piga {{.dial}} na uweke PIN yako. Kiongozi mwingine atathibitisha. Hukutuma ujumbe huu? Puuza.`,
+		`{{.group}}: to record {{kes .amount}} in cash from {{.phone}}, dial {{.dial}} and enter your PIN. Another official then confirms it. Did not send this? Ignore it.`,
 	},
 	"reply.payout": {
-		`{{.group}}: kuomba msaada wa ustawi wa {{kes .amount}} kwa {{.phone}}, piga {{.dial}}, chagua sababu na uweke PIN yako. Viongozi wengine wataidhinisha.`,
-		`{{.group}}: to ask for a welfare grant of {{kes .amount}} to {{.phone}}, dial {{.dial}}, choose the reason and enter your PIN. The other officials then approve it.`,
+		`{{.group}}: kuomba msaada wa ustawi wa {{kes .amount}} kwa {{.phone}}, piga {{.dial}}, chagua sababu na uweke PIN yako. Viongozi wengine wataidhinisha. Hukutuma ujumbe huu? Puuza.`,
+		`{{.group}}: to ask for a welfare grant of {{kes .amount}} to {{.phone}}, dial {{.dial}}, choose the reason and enter your PIN. The other officials approve it. Did not send this? Ignore it.`,
 	},
 	"reply.reminded": {
 		`{{.group}}: kumbusho limetumwa kwa wanachama {{.count}} wenye madeni{{with .skipped}}; {{.}} hawapokei SMS{{end}}. Kila mmoja hupata moja tu kwa siku.`,

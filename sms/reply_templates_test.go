@@ -34,7 +34,7 @@ var replyRealistic = func() map[string]map[string]string {
 		"reply.which_group":    {"count": "2", "groups": "UMOJA, TUMAINI", "example": "UMOJA SALIO"},
 		"reply.officials_only": {"group": "UMOJA", "keyword": "WANACHAMA", "help": "MSAADA"},
 		"reply.officials_menu": {"group": "UMOJA", "keyword": "ALIKA", "dial": "*384*12*8#"},
-		"reply.added":          {"group": "UMOJA", "name": "Amina Wanjiku", "phone": "0712 345 678", "dial": "*384*12#"},
+		"reply.add":            {"group": "UMOJA", "phone": "0712 345 678", "dial": "*384*12*2*8*2*0712345678#"},
 		"reply.removal":        {"group": "UMOJA", "phone": "0712 345 678", "id": "42", "quorum": "2"},
 		"reply.cash":           {"group": "UMOJA", "amount": "500", "phone": "0712 345 678", "dial": "*384*12*2*8*6*0712345678*500#"},
 		"reply.payout":         {"group": "UMOJA", "amount": "5000", "phone": "0712 345 678", "dial": "*384*12*2*8*3*0712345678*5000#"},

@@ -165,10 +165,14 @@ func (o *Outbox) Notify(ctx context.Context, n chama.Notice) error {
 }
 
 // dedupeKey names one notice on one Nairobi day: its kind, then a hash of the phone, the
-// day and the vars in key order.
+// day and the vars in key order (or n.Once in their place).
 func dedupeKey(n chama.Notice, to string, now time.Time) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", n.Kind, to, now.In(nairobi).Format(time.DateOnly))
+	if n.Once != "" {
+		fmt.Fprintf(h, "once:%s", n.Once)
+		return n.Kind + ":" + hex.EncodeToString(h.Sum(nil)[:16])
+	}
 	keys := make([]string, 0, len(n.Vars))
 	for k := range n.Vars {
 		keys = append(keys, k)

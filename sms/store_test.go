@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -206,6 +207,33 @@ func TestNotifyAtNightAndAfterSTOPByKind(t *testing.T) {
 	o.db.Raw(`SELECT kind FROM sms_messages WHERE to_phone = ? ORDER BY id`, member).Scan(&kinds)
 	if !slices.Equal(kinds, []string{"contribution.received", "reply.balance"}) {
 		t.Errorf("stored for the opted-out phone: %v", kinds)
+	}
+}
+
+func TestNotifyOnceADayWhateverTheFigures(t *testing.T) {
+	o := newOutbox(t, nil)
+	ctx := context.Background()
+	day := time.Date(2026, 3, 2, 9, 0, 0, 0, nairobi)
+	o.now = func() time.Time { return day }
+	remind := func(by, amount string) chama.Notice {
+		return chama.Notice{Phone: member, Lang: "en", Kind: "remind.official", Once: "UMOJA",
+			Vars: map[string]string{"group": "UMOJA", "by": by, "amount": amount, "dial": "*384*12*1#"}}
+	}
+	for _, n := range []chama.Notice{remind("Wanjiru", "550.00"), remind("Otieno", "600.00")} {
+		if err := o.Notify(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o.now = func() time.Time { return day.Add(24 * time.Hour) }
+	if err := o.Notify(ctx, remind("Otieno", "600.00")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := o.Messages(ctx, member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !strings.Contains(got[0].Text, "Wanjiru") {
+		t.Errorf("%d messages (want one a day, the first of the day): %+v", len(got), got)
 	}
 }
 

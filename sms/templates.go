@@ -58,6 +58,14 @@ var templates = map[string][2]string{
 		`{{.group}}: mchango wako wa {{kes .amount}} taslimu ulioshikwa na {{.holder}} umethibitishwa, kumb. {{.receipt}}. Akiba yako sasa ni {{kes .savings}}. Asante!`,
 		`{{.group}}: your cash contribution of {{kes .amount}}, held by {{.holder}}, is confirmed, ref {{.receipt}}. Your savings are now {{kes .savings}}. Thank you!`,
 	},
+	"cash.recorded": {
+		`{{.group}}: {{.holder}} amerekodi {{kes .amount}} taslimu kutoka kwako (#{{.id}}). Zitaingia kwenye akiba yako kiongozi mwingine akithibitisha. Kama kiasi si sahihi, mwambie mwenyekiti.`,
+		`{{.group}}: {{.holder}} recorded {{kes .amount}} in cash from you (#{{.id}}). It goes to your savings once another official confirms. If the amount is wrong, tell your chair.`,
+	},
+	"cash.not_confirmed": {
+		`{{.group}}: taslimu ya {{kes .amount}} iliyorekodiwa na {{.holder}} (#{{.id}}) haikuthibitishwa; akiba yako haijabadilika. Waulize viongozi wako.`,
+		`{{.group}}: the {{kes .amount}} in cash recorded by {{.holder}} (#{{.id}}) was not confirmed; your savings did not change. Ask your officials.`,
+	},
 	"cash.deposited": { // .saved is empty unless more was paid in than was held
 		`{{.group}}: umelipa {{kes .amount}} za taslimu kwa M-Pesa {{.receipt}}. Bado unashika {{kes .held}}.{{with .saved}} {{kes .}} zaidi zimeongezwa kwenye akiba yako.{{end}}`,
 		`{{.group}}: you paid in {{kes .amount}} of the cash you hold, M-Pesa {{.receipt}}. You still hold {{kes .held}}.{{with .saved}} {{kes .}} more went to your savings.{{end}}`,

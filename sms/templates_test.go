@@ -22,6 +22,8 @@ var realistic = map[string]map[string]string{
 	"approval.failed":       {"group": "UMOJA", "id": "42", "subject": chama.SubjectLoan, "reason": "chama: not enough money in the group's cash"},
 	"contribution.received": {"group": "UMOJA", "amount": "1500.00", "receipt": "SFK3QWERTY", "savings": "12500.00"},
 	"cash.received":         {"group": "UMOJA", "amount": "700.00", "receipt": "CASH00000042", "savings": "12500.00", "holder": "Otieno Ochieng"},
+	"cash.recorded":         {"group": "UMOJA", "amount": "700.00", "holder": "Otieno Ochieng", "id": "42"},
+	"cash.not_confirmed":    {"group": "UMOJA", "amount": "700.00", "holder": "Otieno Ochieng", "id": "42"},
 	"cash.deposited":        {"group": "UMOJA", "amount": "1000.00", "receipt": "SFK3QWERTY", "held": "200.00", "saved": "300.00"},
 	"statement.part":        {"group": "UMOJA", "part": "1", "parts": "3", "lines": "12/05 Mchango +1,050.00 =6,300.00\n05/04 Mchango +500.00 =5,250.00\n05/03 Mchango +500.00 =4,750.00\n05/02 Rejesho +1,000.00 =4,250.00"},
 	"fine.charged":          {"group": "UMOJA", "amount": "200.00", "period": "7"},

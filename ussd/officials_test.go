@@ -193,6 +193,11 @@ func TestAnOfficialInvitesAMemberByUSSD(t *testing.T) {
 	if err != nil || len(ms) != 1 || ms[0].Member.Status != "active" || ms[0].Member.Role != chama.RoleMember {
 		t.Fatalf("baraka's memberships: %+v, %v", ms, err)
 	}
+	// The shortcut an SMS ADD reply gives lands on the name, the number keyed.
+	expect(t, chair.dial("inv-sms", "8", "2", numbers["daudi"]), false, "Jina lake")
+	chair.press("Daudi")
+	chair.press("1")
+	expect(t, chair.press("4826"), true, "Daudi amealikwa kama mwanachama")
 	// Inviting them again is refused at once.
 	chair.dial("inv5")
 	chair.press("8")
