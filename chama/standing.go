@@ -17,6 +17,7 @@ type Standing struct {
 	Role Role            `gorm:"column:role"`
 	Owed decimal.Decimal `gorm:"column:owed"`
 	Loan decimal.Decimal `gorm:"column:loan"`
+	Held decimal.Decimal `gorm:"column:held"` // cash from meetings this official has not paid in
 }
 
 // NextPayout is whose merry-go-round pot comes next, and when its contributions are due.
@@ -42,10 +43,11 @@ func (s *Service) Standings(ctx context.Context, a Actor, code string) ([]Standi
 					FROM chama_dues d WHERE d.member_id = m.id AND (d.kind = 'fine' OR d.due_on < ?::date)), 0) AS owed,
 				coalesce((SELECT sum(la.balance) FROM chama_loans l JOIN ledger_accounts la
 					ON la.book_id = ? AND la.code = 'loan:l' || l.id
-					WHERE l.borrower_id = m.id AND l.status IN ('active', 'defaulted')), 0) AS loan
+					WHERE l.borrower_id = m.id AND l.status IN ('active', 'defaulted')), 0) AS loan,
+				coalesce((SELECT balance FROM ledger_accounts WHERE book_id = ? AND code = 'cash-in-hand:m' || m.id), 0) AS held
 			FROM chama_members m JOIN chama_people p ON p.id = m.person_id
 			WHERE m.group_id = ? AND m.status = 'active' ORDER BY m.joined_at, m.id`,
-			rules.Day(t.s.now()).Format(time.DateOnly), g.BookID, g.ID).Scan(&out).Error; err != nil {
+			rules.Day(t.s.now()).Format(time.DateOnly), g.BookID, g.BookID, g.ID).Scan(&out).Error; err != nil {
 			return err
 		}
 		c, _, err := t.rulesNow(g)

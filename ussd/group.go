@@ -28,6 +28,9 @@ func init() {
 				if p.Loan.IsPositive() {
 					line = t(l, "member.loan", line, chama.Shillings(p.Loan))
 				}
+				if p.Held.IsPositive() {
+					line = t(l, "member.holds", line, chama.Shillings(p.Held))
+				}
 				sc.Body = append(sc.Body, line)
 			}
 			return sc, nil

@@ -276,6 +276,7 @@ func TestACashContributionIsCreditedOnlyOnceASecondOfficialConfirms(t *testing.T
 	b := r.phone(numbers["baraka"])
 	b.dial("cash-group")
 	expect(t, b.press("6"), false, "Cash: KES 0.00", "Cash with officials: KES 700.00")
+	expect(t, b.press("1"), true, "wanjiru: paid up, holds cash KES 700.00", "baraka: paid up")
 }
 
 func TestAContributionChangeTakesEffectFromTheNextPeriod(t *testing.T) {

@@ -47,6 +47,7 @@ var texts = map[string][2]string{
 	"group.members":             {"Wanachama na hali zao", "Members and their standing"},
 	"member.ok":                 {"%s: sawa", "%s: paid up"},
 	"member.owes":               {"%s: anadaiwa KES %s", "%s: owes KES %s"},
+	"member.holds":              {"%s, anashika taslimu KES %s", "%s, holds cash KES %s"},
 	"member.loan":               {"%s, mkopo KES %s", "%s, loan KES %s"},
 	"next.payout":               {"Mzunguko ujao: %s, kipindi %d (%s)", "Next pot: %s, period %d (%s)"},
 	"statement.none":            {"Bado hakuna miamala.", "No transactions yet."},
