@@ -245,9 +245,14 @@ func init() {
 			}
 			body := t(c.lang(), "balance", c.s.Group, chama.Shillings(b.Savings), chama.Shillings(b.Free),
 				chama.Shillings(b.Arrears), chama.Shillings(b.Fines), chama.Shillings(b.Loan))
-			return screen.Screen{Body: strings.Split(body, "\n"), End: true}, nil
+			return screen.Screen{Body: strings.Split(body, "\n"), Options: []string{t(c.lang(), "withdraw")}}, nil
 		},
-		handle: func(*call, string) (string, error) { return "", nil },
+		handle: func(c *call, in string) (string, error) {
+			if in != "1" {
+				return c.invalid("invalid")
+			}
+			return nodeWithdrawAmount, nil
+		},
 	}
 	nodes[nodeStatement] = node{
 		screen: func(c *call) (screen.Screen, error) {

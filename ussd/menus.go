@@ -20,31 +20,33 @@ type node struct {
 
 // Node names.
 const (
-	nodeLanguage   = "language"
-	nodeConsent    = "consent"
-	nodeName       = "name"
-	nodePIN        = "pin"
-	nodePINAgain   = "pin-again"
-	nodeResume     = "resume"
-	nodeHome       = "home"
-	nodeGroup      = "group"
-	nodeAmount     = "contribute"
-	nodePayPIN     = "contribute-pin"
-	nodeBalance    = "balance"
-	nodeStatement  = "statement"
-	nodeGroupInfo  = "group-info"
-	nodeMembers    = "members"
-	nodeApprovals  = "approvals"
-	nodeApproval   = "approval"
-	nodeVotePIN    = "vote-pin"
-	nodeSettings   = "settings"
-	nodeSetLang    = "set-language"
-	nodeCreateCode = "create-code"
-	nodeCreateName = "create-name"
-	nodeHelp       = "help"
-	nodePeer       = "peer"      // peer loans (peer.go)
-	nodeOfficials  = "officials" // the officials' menu (officials.go)
-	nodeDone       = "done"
+	nodeLanguage       = "language"
+	nodeConsent        = "consent"
+	nodeName           = "name"
+	nodePIN            = "pin"
+	nodePINAgain       = "pin-again"
+	nodeResume         = "resume"
+	nodeHome           = "home"
+	nodeGroup          = "group"
+	nodeAmount         = "contribute"
+	nodePayPIN         = "contribute-pin"
+	nodeBalance        = "balance"
+	nodeStatement      = "statement"
+	nodeGroupInfo      = "group-info"
+	nodeMembers        = "members"
+	nodeWithdrawAmount = "withdraw-amount"
+	nodeWithdrawPIN    = "withdraw-pin"
+	nodeApprovals      = "approvals"
+	nodeApproval       = "approval"
+	nodeVotePIN        = "vote-pin"
+	nodeSettings       = "settings"
+	nodeSetLang        = "set-language"
+	nodeCreateCode     = "create-code"
+	nodeCreateName     = "create-name"
+	nodeHelp           = "help"
+	nodePeer           = "peer"      // peer loans (peer.go)
+	nodeOfficials      = "officials" // the officials' menu (officials.go)
+	nodeDone           = "done"
 )
 
 // nodes is the menu graph; the files per area fill it in their init.

@@ -279,6 +279,29 @@ func TestACashContributionIsCreditedOnlyOnceASecondOfficialConfirms(t *testing.T
 	expect(t, b.press("1"), true, "wanjiru: paid up, holds cash KES 700.00", "baraka: paid up")
 }
 
+func TestAMemberWithdrawsSavingsOnceTwoOfficialsApprove(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	paid := &payoutLog{}
+	r.withChama(chama.Options{Payer: paid})
+	r.found(rules.Default(), "en", "baraka")
+	r.deposit("baraka", 1500)
+
+	b := r.phone(numbers["baraka"])
+	b.dial("wd")
+	expect(t, b.press("2"), false, "Available: KES 1,500.00", "1. Withdraw savings")
+	expect(t, b.press("1"), false, "Available: KES 1,500.00. How much to withdraw")
+	expect(t, b.press("900"), false, "Ask to withdraw KES 900.00", "PIN")
+	expect(t, b.press(pins["baraka"]), true, "sent", "waits for 2 officials")
+
+	r.approveAll("withdrawal KES 900.00", "wanjiru", "otieno")
+	orders := paid.taken()
+	if len(orders) != 1 || orders[0].Purpose != chama.PurposeWithdrawal || !orders[0].Amount.Equal(decimal.NewFromInt(900)) ||
+		orders[0].Phone != "+254711000004" {
+		t.Fatalf("payout orders: %+v", orders)
+	}
+}
+
 func TestAContributionChangeTakesEffectFromTheNextPeriod(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)

@@ -162,6 +162,8 @@ func TestEveryScreenInBothLanguages(t *testing.T) {
 				return err
 			})
 			tr.dial(a, "8", "7", "1", "7391") // pay in all a holds
+			// b asks to withdraw 20 of his savings; the officials will decide.
+			tr.dial(b, "2", "1", "20", "5821")
 			// A flow cut off at the PIN, and offered again on the next dial: start over.
 			tr.dial(a, "1", "1")
 			tr.dial(a, "2")
