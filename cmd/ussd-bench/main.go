@@ -8,7 +8,10 @@
 // Each virtual phone dials (the group's menu: memberships and approvals read from
 // Postgres) and asks for its balance (the member's position computed from the books), then
 // dials again. It works in a database of its own (kikundi_bench_ussd) and a Redis key
-// prefix of its own, both removed at the end.
+// prefix of its own, both removed at the end. The server under test (the webhooks and
+// the bare endpoint on one Fiber app) runs in a child process, this binary re-executed,
+// so rss_mb is the server's own peak (VmHWM) and not the load generator's; the load
+// generator is a fasthttp client with one keep-alive connection per session worker.
 package main
 
 import (
@@ -26,6 +29,8 @@ type options struct {
 	members     int
 	keep        bool
 	cpuprofile  string
+	pgConns     int
+	serverEnv   string
 }
 
 func main() {
@@ -35,9 +40,18 @@ func main() {
 	flag.IntVar(&o.members, "members", 200, "members (in groups of 10) the phones dial as")
 	flag.BoolVar(&o.keep, "keep", false, "keep the bench database afterwards")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the hop phase to this file")
+	flag.IntVar(&o.pgConns, "pgconns", 8, "the server's Postgres pool size (a few per core: more only queue inside Postgres)")
+	flag.StringVar(&o.serverEnv, "server-env", "", "extra environment for the server process, comma-separated KEY=VALUE (e.g. GOGC=200)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if os.Getenv(serverEnv) != "" {
+		if err := serve(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "ussd-bench server:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "ussd-bench:", err)
 		os.Exit(1)

@@ -1,42 +1,37 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
-	"runtime/pprof"
+	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/kikundi/kikundi/chama"
 	"github.com/kikundi/kikundi/chama/rules"
 	"github.com/kikundi/kikundi/internal/benchdb"
 	"github.com/kikundi/kikundi/internal/database"
-	"github.com/kikundi/kikundi/ussd"
-	"github.com/kikundi/kikundi/ussd/aggregator"
 )
 
 func run(ctx context.Context, o options) error {
-	db, done, err := benchdb.Open(ctx, "kikundi_bench_ussd", 40, o.keep)
+	const dbName = "kikundi_bench_ussd"
+	db, done, err := benchdb.Open(ctx, dbName, 4, o.keep)
 	if err != nil {
 		return err
 	}
 	defer done()
-	rdb, err := database.OpenRedis(ctx, benchdb.Env("KIKUNDI_REDIS_URL", "redis://127.0.0.1:6379/0"))
+	redisURL := benchdb.Env("KIKUNDI_REDIS_URL", "redis://127.0.0.1:6379/0")
+	rdb, err := database.OpenRedis(ctx, redisURL)
 	if err != nil {
 		return err
 	}
@@ -51,48 +46,50 @@ func run(ctx context.Context, o options) error {
 		}
 	}()
 
-	groups := chama.New(chama.Options{DB: db})
-	phones, err := seed(ctx, groups, o.members)
+	phones, err := seed(ctx, chama.New(chama.Options{DB: db}), o.members)
 	if err != nil {
 		return err
 	}
-	engine := ussd.New(ussd.Options{Store: ussd.NewRedisStore(rdb, prefix), Groups: groups})
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	aggregator.Mount(app.Group("/hooks"), engine, nil, slog.New(slog.DiscardHandler))
-	app.Post("/bare", func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderContentType, "text/plain")
-		return c.SendString("CON Karibu Kikundi\n1. Changia\n2. Salio langu\n3. Taarifa fupi")
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// The server under test runs in a process of its own (this binary, re-executed), so
+	// its memory is measured alone and the load generator's garbage is not its GC's work.
+	dsn := database.WithName(benchdb.Env("KIKUNDI_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kikundi?sslmode=disable"), dbName)
+	srv, err := startServer(dsn, redisURL, prefix, o.pgConns, o.serverEnv)
 	if err != nil {
 		return err
 	}
-	go func() { _ = app.Listener(ln) }()
-	defer func() { _ = app.ShutdownWithTimeout(5 * time.Second) }()
-	addr := "http://" + ln.Addr().String()
+	defer srv.stop()
 
-	fmt.Fprintf(os.Stderr, "ussd-bench: %d concurrent sessions, %s a phase, %d members\n", o.concurrency, o.duration, len(phones))
-	bare := load(ctx, o, addr+"/bare", phones)
+	fmt.Fprintf(os.Stderr, "ussd-bench: %d concurrent sessions, %s a phase, %d members, server pid %d\n", o.concurrency, o.duration, len(phones), srv.cmd.Process.Pid)
+	bare := phase(ctx, o, srv, "/bare", phones)
+	sessionOnly := phase(ctx, o, srv, "/session-only", phones)
+	floor := phase(ctx, o, srv, "/floor", phones)
 	if o.cpuprofile != "" {
-		f, err := os.Create(o.cpuprofile)
+		abs, err := filepath.Abs(o.cpuprofile)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
+		if err := srv.do("profile " + abs); err != nil {
 			return err
 		}
 	}
-	hops := load(ctx, o, addr+"/hooks/at/ussd", phones)
+	hops := phase(ctx, o, srv, "/hooks/at/ussd", phones)
 	if o.cpuprofile != "" {
-		pprof.StopCPUProfile()
+		if err := srv.do("stop"); err != nil {
+			return err
+		}
 	}
-	if hops.errors > 0 || bare.errors > 0 {
-		return fmt.Errorf("%d hop errors, %d bare errors (first: %s)", hops.errors, bare.errors, hops.firstErr)
+	if hops.errors > 0 || bare.errors > 0 || floor.errors > 0 {
+		return fmt.Errorf("%d hop errors, %d bare errors, %d floor errors (first: %s%s%s)", hops.errors, bare.errors, floor.errors, hops.firstErr, bare.firstErr, floor.firstErr)
 	}
-	rss := peakRSSMB()
-	fmt.Fprintf(os.Stderr, "bare: %.0f rps p50 %.2f ms p99 %.2f ms; hops: %.0f rps p50 %.2f ms p99 %.2f ms; peak RSS %d MB (load generator included)\n",
-		bare.rps, bare.p(0.5), bare.p(0.99), hops.rps, hops.p(0.5), hops.p(0.99), rss)
+	rss := srv.peakRSSMB()
+	for _, ph := range []struct {
+		name string
+		r    result
+	}{{"bare (constant CON screen)", bare}, {"session only (Redis GET, Redis SET, constant screen)", sessionOnly}, {"floor (Redis GET, a prepared primary-key SELECT, Redis SET, constant screen)", floor}, {"hops (AT adapter, Redis session, menus reading Postgres)", hops}} {
+		fmt.Fprintf(os.Stderr, "%s: %.0f rps (%.2f of bare), p50 %.2f ms, p99 %.2f ms; CPU a request: %s\n",
+			ph.name, ph.r.rps, ph.r.rps/bare.rps, ph.r.p(0.5), ph.r.p(0.99), ph.r.cpu)
+	}
+	fmt.Fprintf(os.Stderr, "server peak RSS %d MB (load generator %d MB)\n", rss, statusMB(os.Getpid(), "VmHWM:"))
 	fmt.Printf("ussd-bench: bare_rps=%.0f hop_rps=%.0f ratio=%.2f p99_ms=%.2f rss_mb=%d\n",
 		bare.rps, hops.rps, hops.rps/bare.rps, hops.p(0.99), rss)
 	return nil
@@ -133,6 +130,7 @@ func seed(ctx context.Context, groups *chama.Service, n int) ([]string, error) {
 }
 
 type result struct {
+	cpu      string // where the phase's CPU went, per request
 	rps      float64
 	lat      []float64 // ms, sorted
 	errors   int64
@@ -146,10 +144,29 @@ func (r result) p(q float64) float64 {
 	return r.lat[min(len(r.lat)-1, int(q*float64(len(r.lat))))]
 }
 
-// load runs o.concurrency phones against url for o.duration: each session dials, then
-// asks for the balance (2), then dials again with a new session.
-func load(ctx context.Context, o options, target string, phones []string) result {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: o.concurrency * 2, MaxIdleConnsPerHost: o.concurrency * 2}, Timeout: 10 * time.Second}
+// phase runs load against path and says where the machine's CPU went meanwhile, per
+// request: the server, the load generator, Postgres, Redis and everything else.
+func phase(ctx context.Context, o options, srv *server, path string, phones []string) result {
+	srvCPU, genCPU := cpuSeconds(srv.cmd.Process.Pid), cpuSeconds(os.Getpid())
+	others, busy := cpuByName("postgres", "redis-server")
+	r := load(ctx, o, srv.addr, path, phones)
+	srvCPU, genCPU = cpuSeconds(srv.cmd.Process.Pid)-srvCPU, cpuSeconds(os.Getpid())-genCPU
+	othersAfter, busyAfter := cpuByName("postgres", "redis-server")
+	if n := float64(len(r.lat)); n > 0 {
+		pg, rd := othersAfter["postgres"]-others["postgres"], othersAfter["redis-server"]-others["redis-server"]
+		rest := busyAfter - busy - srvCPU - genCPU - pg - rd
+		r.cpu = fmt.Sprintf("server %.0f µs, load generator %.0f µs, postgres %.0f µs, redis %.0f µs, rest of the machine %.0f µs",
+			srvCPU/n*1e6, genCPU/n*1e6, pg/n*1e6, rd/n*1e6, rest/n*1e6)
+	}
+	return r
+}
+
+// load runs o.concurrency phones against path for o.duration, each on a keep-alive
+// connection of its own: each session dials, then asks for the balance (2), then dials
+// again with a new session. The bare phase and the hop phase use it alike.
+func load(ctx context.Context, o options, addr, path string, phones []string) result {
+	client := &fasthttp.HostClient{Addr: addr, MaxConns: o.concurrency, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	uri := "http://" + addr + path
 	deadline := time.Now().Add(o.duration)
 	var mu sync.Mutex
 	var lat []float64
@@ -159,18 +176,29 @@ func load(ctx context.Context, o options, target string, phones []string) result
 	start := time.Now()
 	for w := range o.concurrency {
 		wg.Go(func() {
+			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
 			mine := make([]float64, 0, 4096)
+			var body []byte
 			for s := 0; time.Now().Before(deadline) && ctx.Err() == nil; s++ {
 				session := "b" + strconv.Itoa(w) + "-" + strconv.Itoa(s)
 				phone := phones[(w+s)%len(phones)]
 				for _, text := range []string{"", "2"} {
+					req.Reset()
+					req.SetRequestURI(uri)
+					req.Header.SetMethod(fasthttp.MethodPost)
+					req.Header.SetContentType("application/x-www-form-urlencoded")
+					body = form(body[:0], session, phone, text)
+					req.SetBody(body)
 					t0 := time.Now()
-					body, err := post(client, target, session, phone, text)
+					err := client.Do(req, resp)
 					mine = append(mine, float64(time.Since(t0).Microseconds())/1000)
 					n.Add(1)
-					if err != nil || !(strings.HasPrefix(body, "CON ") || strings.HasPrefix(body, "END ")) {
+					got := resp.Body()
+					if err != nil || resp.StatusCode() != fasthttp.StatusOK || !(bytes.HasPrefix(got, []byte("CON ")) || bytes.HasPrefix(got, []byte("END "))) {
 						if errs.Add(1) == 1 {
-							firstErr.Store(fmt.Sprint(err, " ", body))
+							firstErr.Store(fmt.Sprint(err, " ", resp.StatusCode(), " ", string(got)))
 						}
 					}
 				}
@@ -190,30 +218,13 @@ func load(ctx context.Context, o options, target string, phones []string) result
 	return r
 }
 
-func post(client *http.Client, target, session, phone, text string) (string, error) {
-	form := url.Values{"sessionId": {session}, "serviceCode": {"*384*12#"}, "phoneNumber": {phone}, "networkCode": {"99999"}, "text": {text}}
-	resp, err := client.Post(target, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return string(b), err
-}
-
-// peakRSSMB is the process's peak resident memory (VmHWM), in MB.
-func peakRSSMB() int {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return kb / 1024
-		}
-	}
-	return 0
+// form appends an Africa's Talking hop, form-encoded, to b.
+func form(b []byte, session, phone, text string) []byte {
+	b = append(b, "sessionId="...)
+	b = append(b, url.QueryEscape(session)...)
+	b = append(b, "&serviceCode=%2A384%2A12%23&phoneNumber="...)
+	b = append(b, url.QueryEscape(phone)...)
+	b = append(b, "&networkCode=99999&text="...)
+	b = append(b, url.QueryEscape(text)...)
+	return b
 }
