@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -60,6 +61,15 @@ func run(ctx context.Context, o options) error {
 	defer srv.stop()
 
 	fmt.Fprintf(os.Stderr, "ussd-bench: %d concurrent sessions, %s a phase, %d members, server pid %d\n", o.concurrency, o.duration, len(phones), srv.cmd.Process.Pid)
+	if o.think > 0 {
+		hops := phase(ctx, o, srv, "/hooks/at/ussd", phones)
+		if hops.errors > 0 {
+			return fmt.Errorf("%d hop errors (first: %s)", hops.errors, hops.firstErr)
+		}
+		fmt.Printf("ussd-bench: paced sessions=%d think_s=%.1f hop_rps=%.0f p50_ms=%.2f p99_ms=%.2f rss_mb=%d\n",
+			o.concurrency, o.think.Seconds(), hops.rps, hops.p(0.5), hops.p(0.99), srv.peakRSSMB())
+		return nil
+	}
 	bare := phase(ctx, o, srv, "/bare", phones)
 	sessionOnly := phase(ctx, o, srv, "/session-only", phones)
 	floor := phase(ctx, o, srv, "/floor", phones)
@@ -180,6 +190,9 @@ func load(ctx context.Context, o options, addr, path string, phones []string) re
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)
 			mine := make([]float64, 0, 4096)
+			if o.think > 0 { // people do not all dial in the same millisecond
+				time.Sleep(time.Duration(mrand.Int64N(int64(o.think))))
+			}
 			var body []byte
 			for s := 0; time.Now().Before(deadline) && ctx.Err() == nil; s++ {
 				session := "b" + strconv.Itoa(w) + "-" + strconv.Itoa(s)
@@ -195,6 +208,9 @@ func load(ctx context.Context, o options, addr, path string, phones []string) re
 					err := client.Do(req, resp)
 					mine = append(mine, float64(time.Since(t0).Microseconds())/1000)
 					n.Add(1)
+					if o.think > 0 { // a person reading the screen and pressing keys
+						time.Sleep(o.think/2 + time.Duration(mrand.Int64N(int64(o.think))))
+					}
 					got := resp.Body()
 					if err != nil || resp.StatusCode() != fasthttp.StatusOK || !(bytes.HasPrefix(got, []byte("CON ")) || bytes.HasPrefix(got, []byte("END "))) {
 						if errs.Add(1) == 1 {
