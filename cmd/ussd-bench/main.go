@@ -42,7 +42,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the bench database afterwards")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the hop phase to this file")
 	flag.DurationVar(&o.think, "think", 0, "pace each session like a person (0.5 to 1.5 times this between hops) and run only the hop phase; 0: as fast as the server answers")
-	flag.IntVar(&o.pgConns, "pgconns", 8, "the server's Postgres pool size (a few per core: more only queue inside Postgres)")
+	flag.IntVar(&o.pgConns, "pgconns", 16, "the server's Postgres pool size (a few per core: more only queue inside Postgres)")
 	flag.StringVar(&o.serverEnv, "server-env", "", "extra environment for the server process, comma-separated KEY=VALUE (e.g. GOGC=200)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
