@@ -164,6 +164,9 @@ func TestApprovalRefusals(t *testing.T) {
 	if _, err := w.s.Withdraw(w.ctx, w.member["baraka"], g.Code, kes("5000")); !errors.Is(err, chama.ErrInsufficientSavings) {
 		t.Errorf("withdraw more than savings: err = %v", err)
 	}
+	if _, err := w.s.Withdraw(w.ctx, w.member["baraka"], g.Code, kes("500")); !errors.Is(err, chama.ErrPending) {
+		t.Errorf("a second withdrawal while the first waits: err = %v, want ErrPending", err)
+	}
 	if _, err := w.s.Vote(w.ctx, w.member["baraka"], ap.ID, true, testPIN); !errors.Is(err, chama.ErrNotOfficial) {
 		t.Errorf("member votes: err = %v, want ErrNotOfficial", err)
 	}

@@ -307,7 +307,8 @@ func (s *Service) Payouts(ctx context.Context, code string) ([]Payout, error) {
 
 // Withdraw asks the officials to pay a member part of their savings. What the savings
 // must keep covering (pledges for others' loans) is held already, so the hold placed on
-// approval fails if the free savings no longer cover the amount.
+// approval fails if the free savings no longer cover the amount. A member has at most one
+// request open (ErrPending).
 func (s *Service) Withdraw(ctx context.Context, a Actor, code string, amount decimal.Decimal) (Approval, error) {
 	if !amount.IsPositive() || !amount.Equal(amount.Round(2)) {
 		return Approval{}, ErrInvalidAmount
@@ -328,7 +329,10 @@ func (s *Service) Withdraw(ctx context.Context, a Actor, code string, amount dec
 		if savings.Available().LessThan(amount) {
 			return fmt.Errorf("%w: %s free", ErrInsufficientSavings, savings.Available().StringFixed(2))
 		}
-		ap, err = t.requestApproval(g, m, SubjectWithdrawal, 0, 0, map[string]string{"amount": amount.StringFixed(2)}, a.Channel)
+		// The subject is the member, so one request waits at a time: a second, while the
+		// first is open, could not both be paid from the same free savings, and the
+		// officials would be asked to vote on one that fails.
+		ap, err = t.requestApproval(g, m, SubjectWithdrawal, m.ID, 0, map[string]string{"amount": amount.StringFixed(2)}, a.Channel)
 		if err != nil {
 			return err
 		}
