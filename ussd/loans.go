@@ -134,7 +134,7 @@ func init() {
 				if errors.Is(err, chama.ErrNotMember) || errors.Is(err, chama.ErrSelfGuarantee) || errors.Is(err, chama.ErrNotGuarantor) {
 					c.s.set("named", "") // name them again
 					c.s.Route = c.s.Route[:len(c.s.Route)-1]
-					c.s.Flash = strings.TrimPrefix(err.Error(), "chama: ")
+					c.s.Flash, _ = refusalText(c.lang(), err)
 					return nodeLoanGuarantor, nil
 				}
 				return c.refused(err)

@@ -161,27 +161,6 @@ func groupChoice(c *call, in string) (string, error) {
 	return opts[i].next, nil
 }
 
-// refused turns a refusal from the chama into words for the member and ends the flow.
-func (c *call) refused(err error) (string, error) {
-	var wrong *chama.WrongPINError
-	switch {
-	case errors.As(err, &wrong):
-		return c.invalid("pin.wrong", wrong.TriesLeft)
-	case errors.Is(err, chama.ErrPINLocked):
-		return c.done("pin.locked")
-	case errors.Is(err, chama.ErrNotMember):
-		return c.done("not.member")
-	case errors.Is(err, chama.ErrNotOfficial):
-		return c.done("only.officials")
-	case strings.HasPrefix(err.Error(), "chama: "):
-		// A refusal of the chama's: its sentences are written to be shown (in English;
-		// the common ones above have their own words in both languages).
-		c.s.set("done", strings.TrimPrefix(err.Error(), "chama: "))
-		return nodeDone, nil
-	}
-	return "", err
-}
-
 // parseAmount reads whole shillings, 10 to 250,000 (M-Pesa's limits).
 func parseAmount(in string) (decimal.Decimal, bool) {
 	d, err := decimal.NewFromString(strings.ReplaceAll(strings.TrimSpace(in), ",", ""))

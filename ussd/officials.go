@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -120,71 +119,6 @@ func shortName(s string) string {
 		return string(r[:21]) + "..."
 	}
 	return s
-}
-
-// sentence is a chama refusal as a sentence: its package prefix gone, capitalised, with a
-// full stop.
-func sentence(err error) string {
-	s := err.Error()
-	for _, p := range []string{"chama: ", "rules: ", "phone: "} {
-		s = strings.TrimPrefix(s, p)
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	s = string(unicode.ToUpper(r)) + s[n:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
-}
-
-// refusals are the chama's refusals the officials' and peer menus can meet, with the key of
-// their Swahili wording.
-var refusals = []struct {
-	err error
-	key string
-}{
-	{chama.ErrOfficeTaken, "x.office"}, {chama.ErrAlreadyMember, "x.already"}, {chama.ErrQuorumImpossible, "x.quorum"},
-	{chama.ErrPending, "x.pending"}, {chama.ErrInsufficientSavings, "x.savings"}, {chama.ErrActiveLoan, "x.loans"},
-	{chama.ErrMpesaLimit, "x.mpesa"}, {chama.ErrInvalidAmount, "x.amount"}, {rules.ErrInvalidConstitution, "x.rules"},
-	{chama.ErrLoanState, "x.loanstate"}, {chama.ErrUnknownLoan, "x.unknownloan"}, {chama.ErrSelfGuarantee, "p.self"},
-	{chama.ErrInvalidRole, "x.role"}, {chama.ErrNotOfficial, "only.officials"}, {chama.ErrCashAmount, "o.cash.bad"},
-}
-
-// refusalText is what to show for a refusal: in English the chama's own sentence (they are
-// written to be shown, and carry the detail, e.g. why an office cannot be filled), in
-// Swahili its translation. ok is false for an error that is not a refusal (the database
-// failing), which the caller must return as an error.
-func refusalText(lang string, err error) (string, bool) {
-	key := ""
-	for _, r := range refusals {
-		if errors.Is(err, r.err) {
-			key = r.key
-			break
-		}
-	}
-	if key == "" && !strings.HasPrefix(err.Error(), "chama: ") && !strings.HasPrefix(err.Error(), "rules: ") {
-		return "", false
-	}
-	switch {
-	case lang == "en":
-		return sentence(err), true
-	case key != "":
-		return t(lang, key), true
-	}
-	return t(lang, "x.other", sentence(err)), true
-}
-
-// turnedDown ends a flow on a refusal from the chama; a wrong PIN asks for it again.
-func (c *call) turnedDown(err error) (string, error) {
-	var wrong *chama.WrongPINError
-	if errors.As(err, &wrong) || errors.Is(err, chama.ErrPINLocked) || errors.Is(err, chama.ErrNotMember) {
-		return c.refused(err)
-	}
-	if msg, ok := refusalText(c.lang(), err); ok {
-		c.s.set("done", msg)
-		return nodeDone, nil
-	}
-	return c.refused(err)
 }
 
 // memberNamed reads a phone typed for another member of the session's group: its E.164
@@ -390,7 +324,7 @@ func init() {
 			}
 			role := chama.Role(c.s.Data["role"])
 			if _, err := c.e.groups.Invite(c.ctx, c.actor(), c.s.Group, c.s.Data["phone"], c.s.Data["name"], role); err != nil {
-				return c.turnedDown(err)
+				return c.refused(err)
 			}
 			return c.done("o.invited", shortName(c.s.Data["name"]), strings.ToLower(roleText(c.lang(), role)), c.e.code)
 		},
@@ -449,7 +383,7 @@ func init() {
 			amount, _ := decimal.NewFromString(c.s.Data["amount"])
 			ap, err := c.e.groups.RequestWelfare(c.ctx, c.actor(), c.s.Group, c.s.Data["phone"], amount, c.s.Data["reason"])
 			if err != nil {
-				return c.turnedDown(err)
+				return c.refused(err)
 			}
 			return c.done("o.requested", ap.ID, ap.Quorum)
 		},
@@ -507,7 +441,7 @@ func init() {
 			rc.Contribution = amount
 			ap, err := c.e.groups.ProposeRules(c.ctx, c.actor(), c.s.Group, rc)
 			if err != nil {
-				return c.turnedDown(err)
+				return c.refused(err)
 			}
 			return c.done("o.ct.sent", ap.ID, chama.Shillings(amount), c.s.Data["per"], ap.Quorum)
 		},
@@ -568,7 +502,7 @@ func init() {
 			}
 			ap, err := c.e.groups.RequestShareOut(c.ctx, c.actor(), c.s.Group)
 			if err != nil {
-				return c.turnedDown(err)
+				return c.refused(err)
 			}
 			return c.done("o.requested", ap.ID, ap.Quorum)
 		},
@@ -608,7 +542,7 @@ func init() {
 				return c.refused(err)
 			}
 			if err != nil {
-				return c.turnedDown(err)
+				return c.refused(err)
 			}
 			return c.done("o.cash.recorded", ap.ID, c.s.Data["name"])
 		},

@@ -186,7 +186,7 @@ func init() {
 				return c.done("p.busy", c.s.Data["name"])
 			}
 			if err != nil {
-				return c.turnedDown(err)
+				return c.refused(err)
 			}
 			return c.done("p.offered", loan.ID, c.s.Data["name"])
 		},
@@ -243,7 +243,7 @@ func init() {
 			case "2":
 				id, _ := strconv.ParseInt(c.s.Data["loan"], 10, 64)
 				if err := c.e.groups.CancelLoan(c.ctx, c.actor(), id); err != nil {
-					return c.turnedDown(err)
+					return c.refused(err)
 				}
 				return c.done("p.declined")
 			}
@@ -261,7 +261,7 @@ func init() {
 			id, _ := strconv.ParseInt(c.s.Data["loan"], 10, 64)
 			loan, err := c.e.groups.AcceptPeerLoan(c.ctx, c.actor(), id, in)
 			if err != nil {
-				return c.turnedDown(err)
+				return c.refused(err)
 			}
 			return c.done("p.accepted", chama.Shillings(loan.Principal))
 		},

@@ -47,7 +47,7 @@ func init() {
 			amount, _ := decimal.NewFromString(c.s.Data["amount"])
 			ap, err := c.e.groups.Withdraw(c.ctx, c.actor(), c.s.Group, amount)
 			if err != nil {
-				return c.turnedDown(err)
+				return c.refused(err)
 			}
 			return c.done("o.requested", ap.ID, ap.Quorum)
 		},
