@@ -325,6 +325,18 @@ func TestInboxOfficialsInviteRemoveAndRemind(t *testing.T) {
 	if got := r.sms(juma, "JIRANI REMOVE 0711000001"); got.Kind != "reply.officials_only" {
 		t.Errorf("REMOVE from a member: %s", got.Kind)
 	}
+	// Akinyi handed Otieno cash at a meeting that no second official has confirmed yet:
+	// she cannot be removed until it is settled, and the reply says so in her chair's words.
+	treasurer := chama.Actor{Phone: otieno, Channel: chama.USSD}
+	if err := r.groups.SetPIN(r.ctx, treasurer, "", "2580"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.groups.RecordCash(r.ctx, treasurer, "2580", "JIRANI", akinyi, decimal.NewFromInt(300)); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.sms(wanjiru, "JIRANI ONDOA 0711000003"); got.Kind != "reply.refused" || !strings.Contains(got.Text, "pesa taslimu za mikutano") {
+		t.Errorf("ONDOA a member whose cash waits: %s %q", got.Kind, got.Text)
+	}
 
 	// REMIND reaches Akinyi and Juma (they owe March and its fine), but not Juma once he
 	// has sent STOP; a second REMIND the same day sends nothing new.

@@ -32,18 +32,26 @@ var refusalWords = []struct {
 }{
 	{chama.ErrAlreadyMember, "already"}, {chama.ErrNotMember, "not_member"}, {chama.ErrUnknownPerson, "not_member"},
 	{chama.ErrPending, "pending"}, {chama.ErrQuorumImpossible, "quorum"}, {chama.ErrActiveLoan, "loan"},
-	{chama.ErrNotOfficial, "not_official"},
+	{chama.ErrNotOfficial, "not_official"}, {chama.ErrCashInHand, "cash"},
 }
 
 // refused is the reply for a chama refusal of cmd, or ok false for an error that is not a
 // refusal (the database failing), which the caller returns.
 func (c *conversation) refused(cmd command.Command, code string, err error) (chama.Notice, bool) {
+	why := ""
 	for _, r := range refusalWords {
 		if errors.Is(err, r.err) {
-			return c.say("reply.refused", vars{"group": code, "keyword": cmd.Verb.Keyword(c.lang), "why": r.key}), true
+			why = r.key
+			break
 		}
 	}
-	return chama.Notice{}, false
+	if why == "" && strings.HasPrefix(err.Error(), "chama: ") {
+		why = "other" // a refusal without words of its own here: still an answer, not silence
+	}
+	if why == "" {
+		return chama.Notice{}, false
+	}
+	return c.say("reply.refused", vars{"group": code, "keyword": cmd.Verb.Keyword(c.lang), "why": why}), true
 }
 
 // add answers with the shortcut that opens inviting cmd.Phone on USSD, where the

@@ -252,6 +252,8 @@ var whySw = map[string]string{
 	"quorum":       "kikundi kina viongozi wachache mno kuidhinisha hili",
 	"loan":         "ana mkopo au dhamana inayoendelea",
 	"not_official": "ni kwa viongozi pekee",
+	"cash":         "ana pesa taslimu za mikutano ambazo bado hazijawekwa au kuthibitishwa",
+	"other":        "kikundi hakiruhusu hili kwa sasa; jaribu kwa USSD kuona sababu",
 }
 
 var whyEn = map[string]string{
@@ -261,6 +263,8 @@ var whyEn = map[string]string{
 	"quorum":       "the group has too few officials to approve this",
 	"loan":         "they have a loan or a guarantee in progress",
 	"not_official": "for officials only",
+	"cash":         "they hold cash from meetings still to be paid in or confirmed",
+	"other":        "the group does not allow it now; try on USSD to see why",
 }
 
 // problemsSw and problemsEn word command.ArgumentError's problems.
