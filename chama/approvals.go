@@ -141,6 +141,9 @@ func (s *Service) Vote(ctx context.Context, a Actor, approvalID int64, approve b
 	if err := s.CheckPIN(ctx, a.Phone, pinCode); err != nil {
 		return Approval{}, err
 	}
+	if err := s.simHoldVote(ctx, a, approvalID, approve); err != nil {
+		return Approval{}, err
+	}
 	var ap Approval
 	var verdict error
 	err := s.tx(ctx, func(t *txn) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/kikundi/kikundi/chama"
 	"github.com/kikundi/kikundi/chama/rules"
 	"github.com/kikundi/kikundi/internal/dbtest"
+	"github.com/kikundi/kikundi/internal/simswap"
 	"github.com/kikundi/kikundi/ledger"
 )
 
@@ -100,7 +101,7 @@ func newWorld(t *testing.T, start time.Time) *world {
 	db := dbtest.Postgres(t)
 	w := &world{t: t, ctx: context.Background(), clock: &clock{now: start}, payer: &payer{}, notes: &notifier{},
 		member: map[string]chama.Actor{}, phones: map[string]string{}, l: ledger.New(db), db: db}
-	w.s = chama.New(chama.Options{DB: db, Payer: w.payer, Notifier: w.notes, Now: w.clock.Now})
+	w.s = chama.New(chama.Options{DB: db, Payer: w.payer, Notifier: w.notes, Now: w.clock.Now, SIMSwaps: simswap.Sandbox{DB: db}})
 	return w
 }
 

@@ -66,6 +66,9 @@ func init() {
 // its disclosure: total cost of credit, interest, fees and every due date, which the
 // member must see before AcceptLoan.
 func (s *Service) RequestLoan(ctx context.Context, a Actor, code string, amount decimal.Decimal, termMonths int) (Loan, rules.Disclosure, error) {
+	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+		return Loan{}, rules.Disclosure{}, err
+	}
 	if !amount.IsPositive() || !amount.Equal(amount.Round(2)) {
 		return Loan{}, rules.Disclosure{}, ErrInvalidAmount
 	}
@@ -140,6 +143,9 @@ func (t *txn) loanLimit(g Group, c rules.Constitution, m Member) (decimal.Decima
 // pledge an equal part of the share of the principal the rules say they must cover. With
 // no guarantors required, the loan goes straight to the officials.
 func (s *Service) AcceptLoan(ctx context.Context, a Actor, loanID int64, pinCode string, guarantors []string) (Loan, error) {
+	if err := s.simHold(ctx, "", a.Phone, ErrSIMSwapped); err != nil {
+		return Loan{}, err
+	}
 	if err := s.CheckPIN(ctx, a.Phone, pinCode); err != nil {
 		return Loan{}, err
 	}
@@ -262,6 +268,11 @@ func (t *txn) maybeGuaranteed(g Group, loan *Loan, borrower Member, ch Channel) 
 func (s *Service) Guarantee(ctx context.Context, a Actor, loanID int64, pledge bool, pinCode string) error {
 	if err := s.CheckPIN(ctx, a.Phone, pinCode); err != nil {
 		return err
+	}
+	if pledge { // a pledge puts savings at risk; declining never does
+		if err := s.simHold(ctx, "", a.Phone, ErrSIMSwapped); err != nil {
+			return err
+		}
 	}
 	return s.tx(ctx, func(t *txn) error {
 		loan, g, p, m, err := t.loanFor(a, loanID)

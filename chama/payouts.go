@@ -255,6 +255,9 @@ func (s *Service) PayoutFailed(ctx context.Context, id int64, reason string) err
 // RetryPayout sends a failed payout again, as a new payout for the same purpose, after an
 // official has fixed the cause (the member's M-Pesa was not registered, say).
 func (s *Service) RetryPayout(ctx context.Context, a Actor, code string, id int64, pinCode string) (Payout, error) {
+	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+		return Payout{}, err
+	}
 	if err := s.CheckPIN(ctx, a.Phone, pinCode); err != nil {
 		return Payout{}, err
 	}
@@ -310,6 +313,9 @@ func (s *Service) Payouts(ctx context.Context, code string) ([]Payout, error) {
 // approval fails if the free savings no longer cover the amount. A member has at most one
 // request open (ErrPending).
 func (s *Service) Withdraw(ctx context.Context, a Actor, code string, amount decimal.Decimal) (Approval, error) {
+	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+		return Approval{}, err
+	}
 	if !amount.IsPositive() || !amount.Equal(amount.Round(2)) {
 		return Approval{}, ErrInvalidAmount
 	}

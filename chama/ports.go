@@ -2,6 +2,7 @@ package chama
 
 import (
 	"context"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -38,4 +39,10 @@ type Notice struct {
 	// Once, when set, names what the notice is about for deduplication instead of its
 	// Vars: it is sent once a day per phone and Once, whatever its figures say then.
 	Once string
+}
+
+// SIMSwaps answers when a phone number's SIM card last changed (the zero time when never):
+// an aggregator's SIM-swap lookup, or its sandbox. See simswap.go for what waits after one.
+type SIMSwaps interface {
+	LastSwap(ctx context.Context, rawPhone string) (time.Time, error)
 }

@@ -180,6 +180,9 @@ func rotationSubject(cycle, period int) int64 { return int64(cycle)*10000 + int6
 // RequestShortRotation asks the officials to pay a period's pot although some
 // contributions are missing.
 func (s *Service) RequestShortRotation(ctx context.Context, a Actor, code string, period int) (Approval, error) {
+	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+		return Approval{}, err
+	}
 	var ap Approval
 	err := s.tx(ctx, func(t *txn) error {
 		g, _, m, err := t.official(a, code)
@@ -213,6 +216,12 @@ func (t *txn) approveShortPot(ap Approval) error {
 
 // RequestWelfare asks the officials to grant a member money from the welfare fund.
 func (s *Service) RequestWelfare(ctx context.Context, a Actor, code, rawPhone string, amount decimal.Decimal, reason string) (Approval, error) {
+	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+		return Approval{}, err
+	}
+	if err := s.simHold(ctx, code, rawPhone, ErrRecipientSIMSwapped); err != nil {
+		return Approval{}, err
+	}
 	if !mpesaAmount(amount) {
 		return Approval{}, ErrMpesaLimit
 	}

@@ -19,6 +19,7 @@ type Service struct {
 	now      func() time.Time
 	payer    Payer
 	notifier Notifier
+	simSwaps SIMSwaps
 	log      *slog.Logger
 	// accounts caches account ids by book and code: an account, once open, keeps its id
 	// for ever, and the payment path would otherwise look each one up every time.
@@ -31,6 +32,9 @@ type Options struct {
 	DB       *gorm.DB
 	Payer    Payer
 	Notifier Notifier
+	// SIMSwaps, when set, holds payouts and approvals from a number whose SIM changed
+	// recently (simswap.go); nil checks nothing.
+	SIMSwaps SIMSwaps
 	Logger   *slog.Logger
 	// Now is the clock; tests move it through a year. Nil means time.Now.
 	Now func() time.Time
@@ -39,7 +43,7 @@ type Options struct {
 // New returns a Service over opts.DB.
 func New(opts Options) *Service {
 	s := &Service{db: opts.DB, ledger: ledger.New(opts.DB), now: opts.Now, payer: opts.Payer,
-		notifier: opts.Notifier, log: opts.Logger}
+		notifier: opts.Notifier, simSwaps: opts.SIMSwaps, log: opts.Logger}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -138,6 +138,9 @@ func (t *txn) owes(g Group, m Member) (decimal.Decimal, error) {
 
 // RequestShareOut asks the officials to approve the share-out as previewed.
 func (s *Service) RequestShareOut(ctx context.Context, a Actor, code string) (Approval, error) {
+	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+		return Approval{}, err
+	}
 	var ap Approval
 	err := s.tx(ctx, func(t *txn) error {
 		g, _, m, err := t.official(a, code)

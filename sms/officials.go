@@ -33,6 +33,7 @@ var refusalWords = []struct {
 	{chama.ErrAlreadyMember, "already"}, {chama.ErrNotMember, "not_member"}, {chama.ErrUnknownPerson, "not_member"},
 	{chama.ErrPending, "pending"}, {chama.ErrQuorumImpossible, "quorum"}, {chama.ErrActiveLoan, "loan"},
 	{chama.ErrNotOfficial, "not_official"}, {chama.ErrCashInHand, "cash"},
+	{chama.ErrSIMSwapped, "simswap"},
 }
 
 // refused is the reply for a chama refusal of cmd, or ok false for an error that is not a

@@ -24,6 +24,7 @@ var receipts = map[string]bool{
 // answers are the notices the member is waiting for, besides replies (reply.*).
 var answers = map[string]bool{
 	"statement.part": true, "cash.recorded": true, "cash.not_confirmed": true, "pin.locked": true, "pin.reset_allowed": true,
+	"simswap.hold":      true, // an official must hear of it before voting, whatever the hour
 	"approval.approved": true, "approval.rejected": true, "approval.failed": true, "approval.expired": true,
 	"loan.closed": true, "loan.rejected": true, "loan.cancelled": true,
 }

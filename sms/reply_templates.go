@@ -253,6 +253,7 @@ var whySw = map[string]string{
 	"loan":         "ana mkopo au dhamana inayoendelea",
 	"not_official": "ni kwa viongozi pekee",
 	"cash":         "ana pesa taslimu za mikutano ambazo bado hazijawekwa au kuthibitishwa",
+	"simswap":      "laini ya simu yako imebadilishwa hivi karibuni; subiri saa 72 baada ya kubadilishwa",
 	"other":        "kikundi hakiruhusu hili kwa sasa; jaribu kwa USSD kuona sababu",
 }
 
@@ -264,6 +265,7 @@ var whyEn = map[string]string{
 	"loan":         "they have a loan or a guarantee in progress",
 	"not_official": "for officials only",
 	"cash":         "they hold cash from meetings still to be paid in or confirmed",
+	"simswap":      "your SIM card changed recently; wait 72 hours after the change",
 	"other":        "the group does not allow it now; try on USSD to see why",
 }
 

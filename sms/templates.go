@@ -26,6 +26,10 @@ var templates = map[string][2]string{
 		`Kikundi: PIN yako imefungwa baada ya majaribio mengi yasiyo sahihi. Jaribu tena baada ya {{.until}}. Kama si wewe, mjulishe mwenyekiti wako.`,
 		`Kikundi: your PIN is locked after too many wrong tries. Try again after {{.until}}. If it was not you, tell your chairperson.`,
 	},
+	"simswap.hold": {
+		`{{.group}}: laini ya simu ya {{.name}} ({{.phone}}) imebadilishwa. Kwa usalama, haiwezi kutoa pesa, kuomba PIN mpya wala kuidhinisha hadi {{.until}}. Kama si yeye, msipige kura kumlipa; mpigie simu.`,
+		`{{.group}}: the SIM card of {{.name}}'s number ({{.phone}}) changed. For safety it cannot take money out, get a new PIN or approve anything until {{.until}}. If it was not them, do not approve payouts to it; call them.`,
+	},
 	"pin.reset_allowed": {
 		`Kikundi: viongozi wameidhinisha PIN yako ibadilishwe. Piga {{.ussd}} kuweka PIN mpya.`,
 		`Kikundi: your officials approved a PIN reset. Dial {{.ussd}} to set a new PIN.`,

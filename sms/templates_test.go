@@ -14,6 +14,7 @@ import (
 var realistic = map[string]map[string]string{
 	"invited":               {"group": "Umoja Women Group", "code": "UMOJA", "by": "Wanjiru Kamau"},
 	"pin.locked":            {"until": "15:04"},
+	"simswap.hold":          {"group": "UMOJA", "name": "Baraka Njoroge", "phone": "0711000004", "until": "25/11 09:00"},
 	"pin.reset_allowed":     {},
 	"approval.needed":       {"group": "UMOJA", "id": "42", "subject": chama.SubjectLoan},
 	"approval.approved":     {"group": "UMOJA", "id": "42", "subject": chama.SubjectWithdrawal, "reason": ""},

@@ -37,6 +37,7 @@ var refusals = []struct {
 	{chama.ErrDuplicateReceipt, "x.dupreceipt"}, {chama.ErrUnknownReceipt, "x.badreceipt"},
 	{chama.ErrOwesGroup, "x.owes"}, {chama.ErrInsufficientSavings, "x.savings"},
 	{chama.ErrWrongPIN, "x.wrongpin"}, {chama.ErrPINLocked, "pin.locked"},
+	{chama.ErrSIMSwapped, "x.simswap"}, {chama.ErrRecipientSIMSwapped, "x.simswap.other"},
 	{rules.ErrInvalidConstitution, "x.rules"}, {rules.ErrInvalidLoan, "x.badloan"},
 	{rules.ErrTermTooLong, "x.term"}, {rules.ErrNoShares, "x.noshares"},
 	{rules.ErrInvalidShareOut, "x.shareout"},

@@ -81,6 +81,8 @@ func init() {
 		"x.owncash":         {"Kiongozi mwingine ndiye anarekodi pesa taslimu unazokabidhi.", "Another official records the cash you hand over."},
 		"x.cashinhand":      {"Pesa taslimu za mikutano bado hazijawekwa au kuthibitishwa.", "Cash from meetings is still to be paid in or confirmed."},
 		"x.arrears":         {"Kuna michango au faini zilizochelewa: zilipe kwanza.", "Contributions or fines are overdue: pay them first."},
+		"x.simswap":         {"Laini ya simu hii imebadilishwa hivi karibuni. Kwa usalama, haiwezi kutoa pesa wala kuidhinisha kwa saa 72 baada ya kubadilishwa.", "This number's SIM card changed recently. For safety it cannot take money out or approve anything for 72 hours after the change."},
+		"x.simswap.other":   {"Laini ya simu ya mwanachama atakayelipwa imebadilishwa hivi karibuni. Idhinisha saa 72 baada ya kubadilishwa.", "The SIM card of the member this would pay changed recently. Approve it 72 hours after the change."},
 		"x.overlimit":       {"Kiasi hicho kinazidi kikomo chako cha mkopo.", "That is above your loan limit."},
 		"x.notguarantor":    {"Hukuombwa kudhamini mkopo huu.", "You were not asked to guarantee this loan."},
 		"x.selfguarantee":   {"Mkopaji hawezi kudhamini mkopo wake mwenyewe.", "A borrower cannot guarantee their own loan."},

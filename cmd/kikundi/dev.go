@@ -8,6 +8,7 @@ import (
 
 	"github.com/kikundi/kikundi/internal/config"
 	"github.com/kikundi/kikundi/internal/metrics"
+	"github.com/kikundi/kikundi/internal/simswap"
 	"github.com/kikundi/kikundi/migrations"
 	"github.com/kikundi/kikundi/sms"
 )
@@ -59,7 +60,8 @@ func runDev(ctx context.Context, e env, args []string) error {
 	defer d.close()
 
 	app := newApp(cfg, st, d, logger, metrics.New())
-	sms.MountSandbox(app, d.outbox) // development only: what the sandbox "sent"
+	sms.MountSandbox(app, d.outbox)                   // development only: what the sandbox "sent"
+	simswap.MountDev(app, simswap.Sandbox{DB: st.db}) // development only: a telco reporting a SIM swap
 	h, err := startHTTP(app, cfg.HTTPAddr, logger)
 	if err != nil {
 		return err

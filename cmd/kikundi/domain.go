@@ -17,6 +17,7 @@ import (
 	"github.com/kikundi/kikundi/chama"
 	"github.com/kikundi/kikundi/internal/config"
 	"github.com/kikundi/kikundi/internal/logging"
+	"github.com/kikundi/kikundi/internal/simswap"
 	"github.com/kikundi/kikundi/mpesa"
 	"github.com/kikundi/kikundi/sms"
 	"github.com/kikundi/kikundi/ussd"
@@ -67,7 +68,9 @@ func newDomain(ctx context.Context, cfg config.Config, st *stores, logger *slog.
 	if cfg.SMSProvider == config.SMSAfricasTalking {
 		d.provider = sms.NewAfricasTalking(cfg.ATBaseURL, cfg.ATUsername, cfg.ATAPIKey, cfg.ATSender, nil)
 	}
-	opts := chama.Options{DB: st.db, Notifier: d.outbox, Logger: logger}
+	// No aggregator's SIM-swap lookup is wired in yet: the sim_swaps table answers, filled
+	// by `kikundi sim-swap` (an operator told of a swap) or POST /dev/sim-swap in dev.
+	opts := chama.Options{DB: st.db, Notifier: d.outbox, Logger: logger, SIMSwaps: simswap.Sandbox{DB: st.db}}
 	if d.payments != nil {
 		opts.Payer = payer{d.payments}
 	}
