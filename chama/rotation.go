@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 
@@ -123,6 +124,76 @@ func (t *txn) startRound(g Group, c rules.Constitution, round, size int) (int, e
 		}
 	}
 	return len(members), t.audit(g.ID, 0, System, "rotation.ordered", int64(round), map[string]any{"order": c.RotationOrder, "seed": seed})
+}
+
+// PayPots pays, for a merry-go-round group, every pot of the cycle so far whose
+// contributions are all in and which has not been paid, and returns how many it paid. The
+// sweep calls it, so a pot goes out within a sweep of its last contribution settling,
+// without anyone asking. A pot whose recipient's SIM changed recently waits for a later
+// sweep (simswap.go), and the officials are told.
+func (s *Service) PayPots(ctx context.Context, code string) (int, error) {
+	var due []struct {
+		Period int
+		Phone  string
+	}
+	err := s.tx(ctx, func(t *txn) error {
+		g, err := t.groupByCode(code)
+		if err != nil {
+			return err
+		}
+		c, _, err := t.rulesNow(g)
+		if err != nil || !c.Rotation {
+			return err
+		}
+		var periods []int
+		if err := t.db.Raw(`SELECT n FROM generate_series(1, ?) n
+			WHERE EXISTS (SELECT 1 FROM chama_dues d WHERE d.group_id = ? AND d.cycle = ? AND d.period = n AND d.kind = 'contribution')
+			AND NOT EXISTS (`+duesWithOutstanding+`WHERE d.group_id = ? AND d.cycle = ? AND d.period = n
+				AND d.kind = 'contribution' AND d.amount > coalesce(p.paid, 0))
+			AND NOT EXISTS (SELECT 1 FROM chama_payouts WHERE group_id = ? AND purpose = 'rotation'
+				AND subject_id = ? * 10000 + n AND status <> 'failed') -- rotationSubject
+			ORDER BY n`, t.period(g, c, t.s.now()).N, g.ID, g.Cycle, g.ID, g.Cycle, g.ID, g.Cycle).Scan(&periods).Error; err != nil {
+			return err
+		}
+		for _, n := range periods {
+			turn, err := t.rotationTurn(g, c, n)
+			if errors.Is(err, ErrNotYourTurn) {
+				continue // the officials must set the round's order first
+			}
+			if err != nil {
+				return err
+			}
+			m, err := t.memberByID(turn.MemberID)
+			if err != nil {
+				return err
+			}
+			p, err := t.personByID(m.PersonID)
+			if err != nil {
+				return err
+			}
+			due = append(due, struct {
+				Period int
+				Phone  string
+			}{n, p.Phone})
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	paid := 0
+	for _, d := range due {
+		if err := s.simHold(ctx, code, d.Phone, ErrRecipientSIMSwapped); errors.Is(err, ErrRecipientSIMSwapped) {
+			continue
+		} else if err != nil {
+			return paid, err
+		}
+		if _, err := s.PayRotation(ctx, code, d.Period); err != nil {
+			return paid, fmt.Errorf("pot of period %d: %w", d.Period, err)
+		}
+		paid++
+	}
+	return paid, nil
 }
 
 // PayRotation pays period n's pot to the member whose turn it is, once every member's

@@ -3,10 +3,13 @@ package chama_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/kikundi/kikundi/chama"
 	"github.com/kikundi/kikundi/chama/rules"
+	"github.com/kikundi/kikundi/internal/simswap"
 )
 
 // weeklyRotation is a merry-go-round of 200 a week, due on Fridays, paid in joining order.
@@ -105,5 +108,71 @@ func TestAMerryGoRound(t *testing.T) {
 	}
 	eq(t, "pots left", gp.Pots, "0")
 	eq(t, "cash left", gp.Cash, "0")
+	w.verify()
+}
+
+// TestTheSweepPaysFullPots: nobody has to ask for a merry-go-round pot. The sweep pays a
+// week's pot once its last contribution is in, never twice, never a short one, and holds
+// one whose recipient's SIM just changed until the hold ends.
+func TestTheSweepPaysFullPots(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, eat(2026, 3, 2, 9)) // a Monday
+	g := w.group(weeklyRotation(), "baraka", "chebet")
+	everyone := []string{"wanjiru", "otieno", "akinyi", "baraka", "chebet"}
+	sweep := func(wantPots int) {
+		t.Helper()
+		sw, err := w.s.Sweep(w.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sw.Pots != wantPots {
+			t.Fatalf("sweep paid %d pots, want %d", sw.Pots, wantPots)
+		}
+	}
+	paidTo := func(name, amount string) {
+		t.Helper()
+		orders := w.payer.taken()
+		if len(orders) != 1 || orders[0].Phone != w.phones[name] || orders[0].Amount.StringFixed(2) != amount {
+			t.Fatalf("payouts %+v, want one of %s to %s", orders, amount, name)
+		}
+		if err := w.s.PayoutPaid(w.ctx, orders[0].ID, fmt.Sprintf("RTN%07d", orders[0].ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	sweep(0) // raises week 1's dues; nothing is in yet
+	for _, n := range everyone {
+		w.pay(g, n, "200", chama.ForContribution)
+	}
+	sweep(1)
+	paidTo("wanjiru", "1000.00")
+	sweep(0) // paid once
+
+	w.clock.set(eat(2026, 3, 9, 9))
+	sweep(0)
+	for _, n := range everyone[:4] {
+		w.pay(g, n, "200", chama.ForContribution)
+	}
+	sweep(0) // Chebet has not paid: the pot waits (or the officials approve it short)
+	w.pay(g, "chebet", "200", chama.ForContribution)
+	sweep(1)
+	paidTo("otieno", "1000.00")
+
+	// Week 3 is Akinyi's, and her SIM changed an hour ago: her pot waits out the hold.
+	w.clock.set(eat(2026, 3, 16, 9))
+	sweep(0)
+	if err := (simswap.Sandbox{DB: w.db}).Record(w.ctx, w.phones["akinyi"], w.clock.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range everyone {
+		w.pay(g, n, "200", chama.ForContribution)
+	}
+	sweep(0)
+	if got := w.notes.kinds(w.phones["wanjiru"]); !slices.Contains(got, "simswap.hold") {
+		t.Errorf("the chair was not told why the pot waits: %v", got)
+	}
+	w.clock.add(chama.SIMSwapHold)
+	sweep(1) // the hold is over: her pot goes
+	paidTo("akinyi", "1000.00")
 	w.verify()
 }

@@ -8,12 +8,13 @@ import (
 
 // Swept counts what one sweep did.
 type Swept struct {
-	Groups, Dues, Fines, Accruals, Recoveries, Cancelled int
+	Groups, Dues, Fines, Accruals, Recoveries, Cancelled, Pots int
 }
 
 // Sweep is the groups' periodic work, for every group: raise the current period's dues,
-// fine late contributions, make loan interest and penalties due, and recover defaulted
-// loans, and cancel loan requests left unfinished. Every step is idempotent, so the worker may run it as often as it likes; a group
+// fine late contributions, make loan interest and penalties due, recover defaulted loans,
+// cancel loan requests left unfinished, and pay merry-go-round pots whose contributions
+// are all in. Every step is idempotent, so the worker may run it as often as it likes; a group
 // that fails is logged and the others still run.
 func (s *Service) Sweep(ctx context.Context) (Swept, error) {
 	var codes []string
@@ -36,6 +37,7 @@ func (s *Service) Sweep(ctx context.Context) (Swept, error) {
 			{"accrue", s.AccrueLoans, &out.Accruals},
 			{"recover", s.RecoverDefaults, &out.Recoveries},
 			{"stale loans", s.CancelStaleLoans, &out.Cancelled},
+			{"pots", s.PayPots, &out.Pots},
 		}
 		for _, st := range steps {
 			n, err := st.run(ctx, code)
