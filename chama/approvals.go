@@ -141,7 +141,7 @@ func (s *Service) Vote(ctx context.Context, a Actor, approvalID int64, approve b
 	if err := s.CheckPIN(ctx, a.Phone, pinCode); err != nil {
 		return Approval{}, err
 	}
-	if err := s.simHoldVote(ctx, a, approvalID, approve); err != nil {
+	if err := s.simHoldVote(ctx, a, approvalID); err != nil {
 		return Approval{}, err
 	}
 	var ap Approval

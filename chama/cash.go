@@ -46,7 +46,7 @@ type cashBody struct {
 // M-Pesa contribution (fines, arrears, the current period, then savings), dated when it
 // was recorded, and the group's books show which official holds the cash.
 func (s *Service) RecordCash(ctx context.Context, a Actor, pinCode, code, rawPhone string, amount decimal.Decimal) (Approval, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Approval{}, err
 	}
 	if !amount.IsPositive() || !amount.Equal(amount.Truncate(0)) || amount.GreaterThan(maxCash) {

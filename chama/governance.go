@@ -27,7 +27,7 @@ func init() {
 // ProposeRules asks the officials to adopt a new constitution. Once approved it takes
 // effect from the start of the next period, never within the current one.
 func (s *Service) ProposeRules(ctx context.Context, a Actor, code string, c rules.Constitution) (Approval, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Approval{}, err
 	}
 	if err := c.Validate(); err != nil {
@@ -98,7 +98,7 @@ func (s *Service) Rules(ctx context.Context, code string) (rules.Constitution, i
 // ChangeRole asks the officials to give a member a role. Giving an office that someone
 // holds moves its holder back to member.
 func (s *Service) ChangeRole(ctx context.Context, a Actor, code, rawPhone string, role Role) (Approval, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Approval{}, err
 	}
 	if !role.valid() {
@@ -160,7 +160,7 @@ func (t *txn) changeRole(ap Approval) error {
 // waived, and the rest of their savings is paid out. A member with a loan or a pledge in force repays or is released
 // first.
 func (s *Service) RequestExit(ctx context.Context, a Actor, code string) (Approval, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Approval{}, err
 	}
 	var ap Approval
@@ -180,7 +180,7 @@ func (s *Service) RequestExit(ctx context.Context, a Actor, code string) (Approv
 
 // Remove asks the officials to remove a member, settled as an exit.
 func (s *Service) Remove(ctx context.Context, a Actor, code, rawPhone, reason string) (Approval, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Approval{}, err
 	}
 	var ap Approval
@@ -305,7 +305,7 @@ func (t *txn) settleExit(ap Approval) error {
 // RequestPINReset asks the officials to let a member who forgot their PIN set a new one
 // without it. It needs no PIN, only the member's own phone.
 func (s *Service) RequestPINReset(ctx context.Context, a Actor, code string) (Approval, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Approval{}, err
 	}
 	var ap Approval
@@ -334,7 +334,7 @@ func (t *txn) allowPINReset(ap Approval) error {
 // Waive asks the officials to forgive what is unpaid on a due (a fine, or a period's
 // contribution in hardship).
 func (s *Service) Waive(ctx context.Context, a Actor, code string, due int64, reason string) (Approval, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Approval{}, err
 	}
 	var ap Approval

@@ -66,7 +66,7 @@ func init() {
 // its disclosure: total cost of credit, interest, fees and every due date, which the
 // member must see before AcceptLoan.
 func (s *Service) RequestLoan(ctx context.Context, a Actor, code string, amount decimal.Decimal, termMonths int) (Loan, rules.Disclosure, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Loan{}, rules.Disclosure{}, err
 	}
 	if !amount.IsPositive() || !amount.Equal(amount.Round(2)) {
@@ -143,7 +143,7 @@ func (t *txn) loanLimit(g Group, c rules.Constitution, m Member) (decimal.Decima
 // pledge an equal part of the share of the principal the rules say they must cover. With
 // no guarantors required, the loan goes straight to the officials.
 func (s *Service) AcceptLoan(ctx context.Context, a Actor, loanID int64, pinCode string, guarantors []string) (Loan, error) {
-	if err := s.simHold(ctx, "", a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, "", a.Phone); err != nil {
 		return Loan{}, err
 	}
 	if err := s.CheckPIN(ctx, a.Phone, pinCode); err != nil {
@@ -270,7 +270,7 @@ func (s *Service) Guarantee(ctx context.Context, a Actor, loanID int64, pledge b
 		return err
 	}
 	if pledge { // a pledge puts savings at risk; declining never does
-		if err := s.simHold(ctx, "", a.Phone, ErrSIMSwapped); err != nil {
+		if err := s.simHold(ctx, "", a.Phone); err != nil {
 			return err
 		}
 	}

@@ -116,6 +116,9 @@ func (t *txn) official(a Actor, code string) (Group, Person, Member, error) {
 // group gets its officials. After that, offices change hands only by approval
 // (ChangeRole), so no official can seat an accomplice alone.
 func (s *Service) Invite(ctx context.Context, a Actor, code, rawPhone, name string, role Role) (Member, error) {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
+		return Member{}, err
+	}
 	e164, err := phone.Normalize(rawPhone)
 	if err != nil {
 		return Member{}, err

@@ -359,7 +359,7 @@ func (t *txn) recordPayment(g Group, m Member, pay Payment, subject, entry int64
 // platform's suspense) with a member of their group, confirmed with their PIN. It is then
 // applied exactly like a payment that had named the member.
 func (s *Service) AssignPayment(ctx context.Context, a Actor, pinCode string, pay Payment) (Applied, error) {
-	if err := s.simHold(ctx, pay.Group, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, pay.Group, a.Phone); err != nil {
 		return Applied{}, err
 	}
 	if err := s.CheckPIN(ctx, a.Phone, pinCode); err != nil {

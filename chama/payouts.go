@@ -130,6 +130,12 @@ func (s *Service) dispatch(ctx context.Context, o PayoutOrder) {
 	if s.payer == nil {
 		return
 	}
+	// A payout to a number whose SIM just changed stays pending; DispatchPending sends it
+	// once the hold has passed (simswap.go).
+	if err := s.simHold(ctx, o.Group, o.Phone); err != nil {
+		s.log.WarnContext(ctx, "payout held", "payout", o.ID, "err", err)
+		return
+	}
 	if err := s.payer.Pay(ctx, o); err != nil {
 		s.log.WarnContext(ctx, "payout not sent yet", "payout", o.ID, "err", err)
 	}
@@ -255,7 +261,7 @@ func (s *Service) PayoutFailed(ctx context.Context, id int64, reason string) err
 // RetryPayout sends a failed payout again, as a new payout for the same purpose, after an
 // official has fixed the cause (the member's M-Pesa was not registered, say).
 func (s *Service) RetryPayout(ctx context.Context, a Actor, code string, id int64, pinCode string) (Payout, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Payout{}, err
 	}
 	if err := s.CheckPIN(ctx, a.Phone, pinCode); err != nil {
@@ -313,7 +319,7 @@ func (s *Service) Payouts(ctx context.Context, code string) ([]Payout, error) {
 // approval fails if the free savings no longer cover the amount. A member has at most one
 // request open (ErrPending).
 func (s *Service) Withdraw(ctx context.Context, a Actor, code string, amount decimal.Decimal) (Approval, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Approval{}, err
 	}
 	if !amount.IsPositive() || !amount.Equal(amount.Round(2)) {

@@ -24,7 +24,7 @@ import (
 // a monthly rate no higher than the group's, confirmed with the lender's PIN. It returns
 // the loan and the disclosure the borrower will be shown.
 func (s *Service) OfferPeerLoan(ctx context.Context, a Actor, code, borrowerPhone string, amount decimal.Decimal, termMonths int, monthlyRate decimal.Decimal, pinCode string) (Loan, rules.Disclosure, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Loan{}, rules.Disclosure{}, err
 	}
 	if !amount.IsPositive() || !amount.Equal(amount.Round(2)) {
@@ -108,7 +108,7 @@ func (s *Service) OfferPeerLoan(ctx context.Context, a Actor, code, borrowerPhon
 // AcceptPeerLoan is the borrower accepting a peer offer after seeing its disclosure,
 // with their PIN: the lender's money moves into escrow and is paid out to the borrower.
 func (s *Service) AcceptPeerLoan(ctx context.Context, a Actor, loanID int64, pinCode string) (Loan, error) {
-	if err := s.simHold(ctx, "", a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, "", a.Phone); err != nil {
 		return Loan{}, err
 	}
 	if err := s.CheckPIN(ctx, a.Phone, pinCode); err != nil {

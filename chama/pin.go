@@ -30,6 +30,12 @@ func (s *Service) SetPIN(ctx context.Context, a Actor, current, next string) err
 		if err := s.CheckPIN(ctx, a.Phone, current); err != nil {
 			return err
 		}
+	} else if s.isMember(ctx, p.ID) {
+		// A PIN set without the current one, by a member whose SIM just changed, is the
+		// thief's way in: it waits out the hold (a newcomer's first PIN does not).
+		if err := s.simHold(ctx, "", a.Phone); err != nil {
+			return err
+		}
 	}
 	hash, err := pin.Hash(next)
 	if err != nil {
@@ -42,6 +48,13 @@ func (s *Service) SetPIN(ctx context.Context, a Actor, current, next string) err
 		}
 		return t.audit(0, p.ID, a.Channel, "pin.set", p.ID, nil)
 	})
+}
+
+// isMember reports whether a person is an active member of any group.
+func (s *Service) isMember(ctx context.Context, person int64) bool {
+	var n int
+	s.db.WithContext(ctx).Raw(`SELECT count(*) FROM chama_members WHERE person_id = ? AND status = 'active'`, person).Scan(&n)
+	return n > 0
 }
 
 func (s *Service) resetAllowed(ctx context.Context, person int64) bool {

@@ -33,6 +33,9 @@ type Turn struct {
 // SetRotationOrder fixes the order of the next round by phones, for groups whose rules
 // say the officials set it. It must name every active member once.
 func (s *Service) SetRotationOrder(ctx context.Context, a Actor, code string, round int, phones []string) error {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
+		return err
+	}
 	return s.tx(ctx, func(t *txn) error {
 		g, p, _, err := t.official(a, code)
 		if err != nil {
@@ -129,13 +132,9 @@ func (t *txn) startRound(g Group, c rules.Constitution, round, size int) (int, e
 // PayPots pays, for a merry-go-round group, every pot of the cycle so far whose
 // contributions are all in and which has not been paid, and returns how many it paid. The
 // sweep calls it, so a pot goes out within a sweep of its last contribution settling,
-// without anyone asking. A pot whose recipient's SIM changed recently waits for a later
-// sweep (simswap.go), and the officials are told.
+// without anyone asking (to a number whose SIM just changed, once the hold has passed).
 func (s *Service) PayPots(ctx context.Context, code string) (int, error) {
-	var due []struct {
-		Period int
-		Phone  string
-	}
+	var periods []int
 	err := s.tx(ctx, func(t *txn) error {
 		g, err := t.groupByCode(code)
 		if err != nil {
@@ -145,51 +144,25 @@ func (s *Service) PayPots(ctx context.Context, code string) (int, error) {
 		if err != nil || !c.Rotation {
 			return err
 		}
-		var periods []int
-		if err := t.db.Raw(`SELECT n FROM generate_series(1, ?) n
+		return t.db.Raw(`SELECT n FROM generate_series(1, ?) n
 			WHERE EXISTS (SELECT 1 FROM chama_dues d WHERE d.group_id = ? AND d.cycle = ? AND d.period = n AND d.kind = 'contribution')
 			AND NOT EXISTS (`+duesWithOutstanding+`WHERE d.group_id = ? AND d.cycle = ? AND d.period = n
 				AND d.kind = 'contribution' AND d.amount > coalesce(p.paid, 0))
 			AND NOT EXISTS (SELECT 1 FROM chama_payouts WHERE group_id = ? AND purpose = 'rotation'
 				AND subject_id = ? * 10000 + n AND status <> 'failed') -- rotationSubject
-			ORDER BY n`, t.period(g, c, t.s.now()).N, g.ID, g.Cycle, g.ID, g.Cycle, g.ID, g.Cycle).Scan(&periods).Error; err != nil {
-			return err
-		}
-		for _, n := range periods {
-			turn, err := t.rotationTurn(g, c, n)
-			if errors.Is(err, ErrNotYourTurn) {
-				continue // the officials must set the round's order first
-			}
-			if err != nil {
-				return err
-			}
-			m, err := t.memberByID(turn.MemberID)
-			if err != nil {
-				return err
-			}
-			p, err := t.personByID(m.PersonID)
-			if err != nil {
-				return err
-			}
-			due = append(due, struct {
-				Period int
-				Phone  string
-			}{n, p.Phone})
-		}
-		return nil
+			ORDER BY n`, t.period(g, c, t.s.now()).N, g.ID, g.Cycle, g.ID, g.Cycle, g.ID, g.Cycle).Scan(&periods).Error
 	})
 	if err != nil {
 		return 0, err
 	}
 	paid := 0
-	for _, d := range due {
-		if err := s.simHold(ctx, code, d.Phone, ErrRecipientSIMSwapped); errors.Is(err, ErrRecipientSIMSwapped) {
-			continue
-		} else if err != nil {
-			return paid, err
+	for _, n := range periods {
+		_, err := s.PayRotation(ctx, code, n)
+		if errors.Is(err, ErrNotYourTurn) {
+			continue // the officials must set the round's order first
 		}
-		if _, err := s.PayRotation(ctx, code, d.Period); err != nil {
-			return paid, fmt.Errorf("pot of period %d: %w", d.Period, err)
+		if err != nil {
+			return paid, fmt.Errorf("pot of period %d: %w", n, err)
 		}
 		paid++
 	}
@@ -251,7 +224,7 @@ func rotationSubject(cycle, period int) int64 { return int64(cycle)*10000 + int6
 // RequestShortRotation asks the officials to pay a period's pot although some
 // contributions are missing.
 func (s *Service) RequestShortRotation(ctx context.Context, a Actor, code string, period int) (Approval, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Approval{}, err
 	}
 	var ap Approval
@@ -287,10 +260,7 @@ func (t *txn) approveShortPot(ap Approval) error {
 
 // RequestWelfare asks the officials to grant a member money from the welfare fund.
 func (s *Service) RequestWelfare(ctx context.Context, a Actor, code, rawPhone string, amount decimal.Decimal, reason string) (Approval, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
-		return Approval{}, err
-	}
-	if err := s.simHold(ctx, code, rawPhone, ErrRecipientSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Approval{}, err
 	}
 	if !mpesaAmount(amount) {

@@ -112,8 +112,8 @@ func TestAMerryGoRound(t *testing.T) {
 }
 
 // TestTheSweepPaysFullPots: nobody has to ask for a merry-go-round pot. The sweep pays a
-// week's pot once its last contribution is in, never twice, never a short one, and holds
-// one whose recipient's SIM just changed until the hold ends.
+// week's pot once its last contribution is in, never twice, never a short one; a pot for
+// a number whose SIM just changed is sent only when the hold ends.
 func TestTheSweepPaysFullPots(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, eat(2026, 3, 2, 9)) // a Monday
@@ -167,12 +167,17 @@ func TestTheSweepPaysFullPots(t *testing.T) {
 	for _, n := range everyone {
 		w.pay(g, n, "200", chama.ForContribution)
 	}
-	sweep(0)
+	sweep(1) // the pot is hers, but M-Pesa is not asked yet
+	if orders := w.payer.taken(); len(orders) != 0 {
+		t.Fatalf("a pot was sent to a swapped number: %+v", orders)
+	}
 	if got := w.notes.kinds(w.phones["wanjiru"]); !slices.Contains(got, "simswap.hold") {
 		t.Errorf("the chair was not told why the pot waits: %v", got)
 	}
 	w.clock.add(chama.SIMSwapHold)
-	sweep(1) // the hold is over: her pot goes
+	if _, err := w.s.DispatchPending(w.ctx, time.Minute); err != nil { // the payout sweep
+		t.Fatal(err)
+	}
 	paidTo("akinyi", "1000.00")
 	w.verify()
 }

@@ -138,7 +138,7 @@ func (t *txn) owes(g Group, m Member) (decimal.Decimal, error) {
 
 // RequestShareOut asks the officials to approve the share-out as previewed.
 func (s *Service) RequestShareOut(ctx context.Context, a Actor, code string) (Approval, error) {
-	if err := s.simHold(ctx, code, a.Phone, ErrSIMSwapped); err != nil {
+	if err := s.simHold(ctx, code, a.Phone); err != nil {
 		return Approval{}, err
 	}
 	var ap Approval

@@ -11,9 +11,10 @@ import (
 	"github.com/kikundi/kikundi/internal/simswap"
 )
 
-// TestASwappedSIMWaits: for SIMSwapHold (72 hours) after Baraka's SIM changes, his number cannot take
-// money out, ask for a PIN reset or be paid by an approval, and Otieno's cannot vote once
-// his changes; paying in stays open, and the officials hear of it once per change.
+// TestASwappedSIMWaits: for SIMSwapHold (72 hours) after Baraka's SIM changes, his number
+// cannot ask for money or a PIN reset, or set a PIN without the current one, and what is
+// approved for him is not sent until the hold ends; Otieno cannot vote once his changes;
+// paying in stays open, and the officials hear of it.
 func TestASwappedSIMWaits(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, eat(2026, 3, 2, 9))
@@ -22,6 +23,19 @@ func TestASwappedSIMWaits(t *testing.T) {
 	asked, err := w.s.Withdraw(w.ctx, w.member["baraka"], g.Code, kes("1000"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// He also forgot his PIN, and the officials allowed a reset.
+	reset, err := w.s.RequestPINReset(w.ctx, w.member["baraka"], g.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"wanjiru", "otieno"} {
+		if reset, err = w.s.Vote(w.ctx, w.member[name], reset.ID, true, testPIN); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reset.Status != "approved" {
+		t.Fatalf("PIN reset %s", reset.Status)
 	}
 	swaps := simswap.Sandbox{DB: w.db}
 	// His SIM changed 70 hours ago: two hours of the hold are left.
@@ -40,9 +54,18 @@ func TestASwappedSIMWaits(t *testing.T) {
 		t.Errorf("loan after a swap: %v", err)
 	}
 	w.pay(g, "baraka", "500", chama.ForContribution) // paying in is never held
-	// The withdrawal he asked for before the swap would now pay the new SIM: it waits.
-	if _, err := w.s.Vote(w.ctx, w.member["wanjiru"], asked.ID, true, testPIN); !errors.Is(err, chama.ErrRecipientSIMSwapped) {
-		t.Errorf("approving a payout to a swapped number: %v", err)
+	// Setting a PIN without the current one, as the reset allows, is the thief's way in.
+	if err := w.s.SetPIN(w.ctx, w.member["baraka"], "", "9137"); !errors.Is(err, chama.ErrSIMSwapped) {
+		t.Errorf("a PIN set without the current one after a swap: %v", err)
+	}
+	// The withdrawal he asked for before the swap may be approved, but its money waits.
+	for _, name := range []string{"wanjiru", "akinyi"} {
+		if _, err := w.s.Vote(w.ctx, w.member[name], asked.ID, true, testPIN); err != nil {
+			t.Fatalf("%s approves: %v", name, err)
+		}
+	}
+	if orders := w.payer.taken(); len(orders) != 0 {
+		t.Errorf("M-Pesa was asked to pay a swapped number: %+v", orders)
 	}
 	for _, name := range []string{"wanjiru", "otieno", "akinyi"} {
 		if got := w.notes.kinds(w.phones[name]); !slices.Contains(got, "simswap.hold") {
@@ -66,19 +89,24 @@ func TestASwappedSIMWaits(t *testing.T) {
 	if err := swaps.Record(w.ctx, w.member["otieno"].Phone, w.clock.Now().Add(-70*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.s.Vote(w.ctx, w.member["otieno"], asked.ID, false, testPIN); !errors.Is(err, chama.ErrSIMSwapped) {
+	rc, err := w.s.ProposeRules(w.ctx, w.member["wanjiru"], g.Code, defaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.s.Vote(w.ctx, w.member["otieno"], rc.ID, false, testPIN); !errors.Is(err, chama.ErrSIMSwapped) {
 		t.Errorf("a swapped official votes: %v", err)
 	}
 
-	// When the hold ends, both numbers are trusted again and the withdrawal is paid.
+	// When the hold ends, the payout sweep sends the withdrawal, and Otieno may vote.
 	w.clock.add(2 * time.Hour)
-	for _, name := range []string{"wanjiru", "otieno"} {
-		if _, err := w.s.Vote(w.ctx, w.member[name], asked.ID, true, testPIN); err != nil {
-			t.Fatalf("%s votes after the hold: %v", name, err)
-		}
+	if _, err := w.s.DispatchPending(w.ctx, 0); err != nil {
+		t.Fatal(err)
 	}
-	if n := len(w.payer.taken()); n != 1 {
-		t.Errorf("%d payouts after the hold, want 1", n)
+	if orders := w.payer.taken(); len(orders) != 1 || orders[0].Phone != w.phones["baraka"] || orders[0].Amount.StringFixed(2) != "1000.00" {
+		t.Errorf("after the hold: %+v, want Baraka's 1000.00", orders)
+	}
+	if _, err := w.s.Vote(w.ctx, w.member["otieno"], rc.ID, true, testPIN); err != nil {
+		t.Errorf("Otieno votes after the hold: %v", err)
 	}
 	w.verify()
 }

@@ -27,8 +27,8 @@ var templates = map[string][2]string{
 		`Kikundi: your PIN is locked after too many wrong tries. Try again after {{.until}}. If it was not you, tell your chairperson.`,
 	},
 	"simswap.hold": {
-		`{{.group}}: laini ya simu ya {{.name}} ({{.phone}}) imebadilishwa. Kwa usalama, haiwezi kutoa pesa, kuomba PIN mpya wala kuidhinisha hadi {{.until}}. Kama si yeye, msipige kura kumlipa; mpigie simu.`,
-		`{{.group}}: the SIM card of {{.name}}'s number ({{.phone}}) changed. For safety it cannot take money out, get a new PIN or approve anything until {{.until}}. If it was not them, do not approve payouts to it; call them.`,
+		`{{.group}}: laini ya simu ya {{.name}} ({{.phone}}) imebadilishwa. Kwa usalama, haiwezi kuomba, kuidhinisha wala kuweka PIN mpya, na malipo kwake yanasubiri hadi {{.until}}. Kama si yeye, mtafuteni ana kwa ana au kwa nambari nyingine, si hii.`,
+		`{{.group}}: the SIM card of {{.name}}'s number ({{.phone}}) changed. For safety it cannot ask, approve or set a new PIN, and payouts to it wait, until {{.until}}. Check with them in person or on another number, not this one.`,
 	},
 	"pin.reset_allowed": {
 		`Kikundi: viongozi wameidhinisha PIN yako ibadilishwe. Piga {{.ussd}} kuweka PIN mpya.`,

@@ -131,10 +131,13 @@ func init() {
 			id, _ := strconv.ParseInt(c.s.Data["loan"], 10, 64)
 			named := splitNamed(c.s.Data["named"])
 			if _, err := c.e.groups.AcceptLoan(c.ctx, c.actor(), id, in, named); err != nil {
-				if errors.Is(err, chama.ErrNotMember) || errors.Is(err, chama.ErrSelfGuarantee) || errors.Is(err, chama.ErrNotGuarantor) {
+				if key := guarantorProblem(err); key != "" {
 					c.s.set("named", "") // name them again
 					c.s.Route = c.s.Route[:len(c.s.Route)-1]
-					c.s.Flash, _ = refusalText(c.lang(), err)
+					c.s.Flash = t(c.lang(), key)
+					if c.lang() == "en" {
+						c.s.Flash = sentence(err) // it names the number
+					}
 					return nodeLoanGuarantor, nil
 				}
 				return c.refused(err)
@@ -283,4 +286,21 @@ func disclosureText(lang string, d rules.Disclosure) string {
 		lines = append(lines, t(lang, "l.instalment", in.Due.Format("02/01/2006"), chama.Shillings(in.Total())))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// guarantorProblem is the words for a refusal of the guarantors a borrower named (they
+// are asked for again), or "" for any other refusal. Here ErrNotMember and
+// ErrUnknownPerson are about a guarantor, not the borrower.
+func guarantorProblem(err error) string {
+	switch {
+	case errors.Is(err, chama.ErrNotMember):
+		return "l.g.notmember"
+	case errors.Is(err, chama.ErrUnknownPerson):
+		return "l.g.unknown"
+	case errors.Is(err, chama.ErrSelfGuarantee):
+		return "x.selfguarantee"
+	case errors.Is(err, chama.ErrNotGuarantor):
+		return "l.g.list"
+	}
+	return ""
 }

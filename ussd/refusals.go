@@ -37,7 +37,7 @@ var refusals = []struct {
 	{chama.ErrDuplicateReceipt, "x.dupreceipt"}, {chama.ErrUnknownReceipt, "x.badreceipt"},
 	{chama.ErrOwesGroup, "x.owes"}, {chama.ErrInsufficientSavings, "x.savings"},
 	{chama.ErrWrongPIN, "x.wrongpin"}, {chama.ErrPINLocked, "pin.locked"},
-	{chama.ErrSIMSwapped, "x.simswap"}, {chama.ErrRecipientSIMSwapped, "x.simswap.other"},
+	{chama.ErrSIMSwapped, "x.simswap"},
 	{rules.ErrInvalidConstitution, "x.rules"}, {rules.ErrInvalidLoan, "x.badloan"},
 	{rules.ErrTermTooLong, "x.term"}, {rules.ErrNoShares, "x.noshares"},
 	{rules.ErrInvalidShareOut, "x.shareout"},
@@ -64,7 +64,9 @@ func refusalText(lang string, err error) (string, bool) {
 	case key != "":
 		return t(lang, key), true
 	}
-	return t(lang, "x.other"), true // a refusal added to chama without words here yet
+	// A refusal written inline in chama (with its detail) rather than as a named error:
+	// say it was refused, and why in the chama's English.
+	return t(lang, "x.other", sentence(err)), true
 }
 
 // sentence is a chama refusal as a sentence: its package prefix gone, capitalised, with a

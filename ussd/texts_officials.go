@@ -82,7 +82,9 @@ func init() {
 		"x.cashinhand":      {"Pesa taslimu za mikutano bado hazijawekwa au kuthibitishwa.", "Cash from meetings is still to be paid in or confirmed."},
 		"x.arrears":         {"Kuna michango au faini zilizochelewa: zilipe kwanza.", "Contributions or fines are overdue: pay them first."},
 		"x.simswap":         {"Laini ya simu hii imebadilishwa hivi karibuni. Kwa usalama, haiwezi kutoa pesa wala kuidhinisha kwa saa 72 baada ya kubadilishwa.", "This number's SIM card changed recently. For safety it cannot take money out or approve anything for 72 hours after the change."},
-		"x.simswap.other":   {"Laini ya simu ya mwanachama atakayelipwa imebadilishwa hivi karibuni. Idhinisha saa 72 baada ya kubadilishwa.", "The SIM card of the member this would pay changed recently. Approve it 72 hours after the change."},
+		"l.g.notmember":     {"Mmoja wa wadhamini si mwanachama hai wa kikundi hiki. Taja wadhamini tena.", "One of the guarantors is not an active member of this group. Name the guarantors again."},
+		"l.g.unknown":       {"Mmoja wa wadhamini hajasajiliwa Kikundi. Taja wadhamini tena.", "One of the guarantors is not registered with Kikundi. Name the guarantors again."},
+		"l.g.list":          {"Taja idadi ya wadhamini inayohitajika, kila mmoja mara moja.", "Name as many guarantors as the rules need, each once."},
 		"x.overlimit":       {"Kiasi hicho kinazidi kikomo chako cha mkopo.", "That is above your loan limit."},
 		"x.notguarantor":    {"Hukuombwa kudhamini mkopo huu.", "You were not asked to guarantee this loan."},
 		"x.selfguarantee":   {"Mkopaji hawezi kudhamini mkopo wake mwenyewe.", "A borrower cannot guarantee their own loan."},
@@ -109,7 +111,7 @@ func init() {
 		"x.loanstate":       {"Mkopo huu hauko tena katika hatua hii.", "This loan is no longer at this step."},
 		"x.unknownloan":     {"Mkopo huo haupo.", "No such loan."},
 		"x.role":            {"Cheo si sahihi.", "Not a valid role."},
-		"x.other":           {"Ombi limekataliwa.", "Refused."},
+		"x.other":           {"Imekataliwa: %s", "Refused: %s"},
 
 		// Peer loans.
 		"p.title":      {"Mkopo kwa mwenzako:", "Peer loans:"},
