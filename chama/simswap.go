@@ -94,3 +94,15 @@ func (s *Service) simHoldVote(ctx context.Context, a Actor, approvalID int64) er
 	}
 	return s.simHold(ctx, code, a.Phone)
 }
+
+// SIMSwapReported tells the officials of every group the number belongs to that its SIM
+// changed (as simHold would the first time it tried something), when an operator records
+// a swap: they should hear of it before anything is asked of them. It returns whether the
+// number is now held.
+func (s *Service) SIMSwapReported(ctx context.Context, rawPhone string) (bool, error) {
+	err := s.simHold(ctx, "", rawPhone)
+	if errors.Is(err, ErrSIMSwapped) {
+		return true, nil
+	}
+	return false, err
+}

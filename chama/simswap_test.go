@@ -110,3 +110,32 @@ func TestASwappedSIMWaits(t *testing.T) {
 	}
 	w.verify()
 }
+
+// TestAReportedSwapIsToldAtOnce: when an operator records a swap, the officials of the
+// number's groups hear of it before the number tries anything; an old swap holds nothing.
+func TestAReportedSwapIsToldAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, eat(2026, 3, 2, 9))
+	w.group(defaultRules(), "baraka")
+	swaps := simswap.Sandbox{DB: w.db}
+	if err := swaps.Record(w.ctx, w.phones["baraka"], w.clock.Now().Add(-100*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := w.s.SIMSwapReported(w.ctx, w.phones["baraka"]); err != nil || held {
+		t.Errorf("a swap 100 hours ago: held %v, %v", held, err)
+	}
+	if err := swaps.Record(w.ctx, w.phones["baraka"], w.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := w.s.SIMSwapReported(w.ctx, w.phones["baraka"]); err != nil || !held {
+		t.Fatalf("a swap now: held %v, %v", held, err)
+	}
+	for _, name := range []string{"wanjiru", "otieno", "akinyi"} {
+		if got := w.notes.kinds(w.phones[name]); !slices.Contains(got, "simswap.hold") {
+			t.Errorf("%s was not told: %v", name, got)
+		}
+	}
+	if got := w.notes.kinds(w.phones["baraka"]); slices.Contains(got, "simswap.hold") {
+		t.Error("the swapped number was told")
+	}
+}

@@ -39,7 +39,22 @@ func runSIMSwap(ctx context.Context, e env, args []string) error {
 	if err := (simswap.Sandbox{DB: st.db}).Record(ctx, e164, at); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s: SIM changed at %s; payouts and approvals from it wait until %s\n", phone.Mask(e164),
-		at.Format(time.RFC3339), at.Add(chama.SIMSwapHold).Format(time.RFC3339))
+	logger := newLogger(e, cfg, "sim-swap")
+	d, err := newDomain(ctx, cfg, st, logger, nil)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	held, err := d.groups.SIMSwapReported(ctx, e164) // the officials hear of it now
+	if err != nil {
+		return err
+	}
+	if !held {
+		fmt.Fprintf(e.stdout, "%s: SIM changed at %s, more than %s ago: nothing is held\n", phone.Mask(e164),
+			at.Format(time.RFC3339), chama.SIMSwapHold)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "%s: SIM changed at %s; payouts and approvals from it wait until %s; its groups' officials are told\n",
+		phone.Mask(e164), at.Format(time.RFC3339), at.Add(chama.SIMSwapHold).Format(time.RFC3339))
 	return nil
 }
