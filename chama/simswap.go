@@ -22,8 +22,24 @@ import (
 // SIMSwapHold is how long after a SIM change the number waits.
 const SIMSwapHold = 72 * time.Hour
 
-// ErrSIMSwapped refuses a number whose SIM changed less than SIMSwapHold ago.
+// ErrSIMSwapped matches every SIMSwapError.
 var ErrSIMSwapped = errors.New("chama: this number's SIM card changed recently; for safety it cannot take money out or approve anything for 72 hours after the change")
+
+// SIMSwapError refuses a number whose SIM changed less than SIMSwapHold ago, and says
+// when the hold ends.
+type SIMSwapError struct{ Until time.Time }
+
+var _ error = (*SIMSwapError)(nil)
+
+func (e *SIMSwapError) Error() string {
+	return fmt.Sprintf("%s (until %s)", ErrSIMSwapped.Error(), e.Until.In(nairobi).Format("02/01 15:04"))
+}
+
+// Is makes errors.Is(err, ErrSIMSwapped) true.
+func (e *SIMSwapError) Is(target error) bool { return target == ErrSIMSwapped }
+
+// UntilText is when the hold ends, as a member reads it (Nairobi time).
+func (e *SIMSwapError) UntilText() string { return e.Until.In(nairobi).Format("02/01 15:04") }
 
 // simHold returns ErrSIMSwapped, with the time the hold ends, when rawPhone's SIM changed
 // less than SIMSwapHold ago, and tells the officials of group code (of every group the
@@ -46,7 +62,7 @@ func (s *Service) simHold(ctx context.Context, code, rawPhone string) error {
 		return nil
 	}
 	s.alertOfficials(ctx, code, e164, at, until)
-	return fmt.Errorf("%w (until %s)", ErrSIMSwapped, until.In(nairobi).Format("02/01 15:04"))
+	return &SIMSwapError{Until: until}
 }
 
 // alertOfficials tells the officials of group code (of every group of the number when code

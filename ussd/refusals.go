@@ -58,9 +58,12 @@ func refusalText(lang string, err error) (string, bool) {
 	if key == "" && !strings.HasPrefix(err.Error(), "chama: ") && !strings.HasPrefix(err.Error(), "rules: ") {
 		return "", false
 	}
+	var swap *chama.SIMSwapError
 	switch {
 	case lang == "en":
 		return sentence(err), true
+	case errors.As(err, &swap):
+		return t(lang, "x.simswap.until", swap.UntilText()), true
 	case key != "":
 		return t(lang, key), true
 	}

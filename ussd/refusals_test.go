@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kikundi/kikundi/chama"
 	"github.com/kikundi/kikundi/ussd/screen"
 )
 
@@ -92,4 +94,15 @@ func tableNames(t *testing.T) map[string]bool {
 		return true
 	})
 	return named
+}
+
+// TestASIMHoldSaysWhenItEnds: the hold's end is shown in both languages, on one screen.
+func TestASIMHoldSaysWhenItEnds(t *testing.T) {
+	err := &chama.SIMSwapError{Until: time.Date(2026, 11, 25, 13, 5, 0, 0, time.UTC)}
+	for _, lang := range []string{"sw", "en"} {
+		got, ok := refusalText(lang, err)
+		if !ok || !strings.Contains(got, "25/11 16:05") || !screen.Fits(got) {
+			t.Errorf("%s: %q, %v; want the end of the hold, 25/11 16:05 Nairobi time", lang, got, ok)
+		}
+	}
 }

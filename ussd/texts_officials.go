@@ -85,6 +85,7 @@ func init() {
 		"l.g.notmember":     {"Mmoja wa wadhamini si mwanachama hai wa kikundi hiki. Taja wadhamini tena.", "One of the guarantors is not an active member of this group. Name the guarantors again."},
 		"l.g.unknown":       {"Mmoja wa wadhamini hajasajiliwa Kikundi. Taja wadhamini tena.", "One of the guarantors is not registered with Kikundi. Name the guarantors again."},
 		"l.g.list":          {"Taja idadi ya wadhamini inayohitajika, kila mmoja mara moja.", "Name as many guarantors as the rules need, each once."},
+		"x.simswap.until":   {"Laini ya simu hii imebadilishwa hivi karibuni. Kwa usalama, haiwezi kutoa pesa wala kuidhinisha hadi %s.", "This number's SIM card changed recently. For safety it cannot take money out or approve anything until %s."},
 		"x.overlimit":       {"Kiasi hicho kinazidi kikomo chako cha mkopo.", "That is above your loan limit."},
 		"x.notguarantor":    {"Hukuombwa kudhamini mkopo huu.", "You were not asked to guarantee this loan."},
 		"x.selfguarantee":   {"Mkopaji hawezi kudhamini mkopo wake mwenyewe.", "A borrower cannot guarantee their own loan."},
