@@ -215,7 +215,20 @@ func (t *txn) payRotation(g Group, c rules.Constitution, period int) (Payout, er
 	if err != nil {
 		return Payout{}, ErrShortPot
 	}
-	return t.payout(g, turn.MemberID, PurposeRotation, rotationSubject(g.Cycle, period), pot.Available(), pot.Code)
+	// A pot above M-Pesa's 250,000 goes in parts; cents stay in the pot.
+	subject := rotationSubject(g.Cycle, period)
+	if err := t.payoutInParts(g, turn.MemberID, PurposeRotation, subject, pot.Available(), pot.Code); err != nil {
+		return Payout{}, err
+	}
+	var first Payout
+	if err := t.db.Raw(`SELECT * FROM chama_payouts WHERE group_id = ? AND purpose = 'rotation' AND subject_id = ?
+		AND status <> 'failed' ORDER BY part LIMIT 1`, g.ID, subject).Scan(&first).Error; err != nil {
+		return Payout{}, err
+	}
+	if first.ID == 0 {
+		return Payout{}, ErrShortPot // less than M-Pesa's minimum in the pot
+	}
+	return first, nil
 }
 
 // rotationSubject numbers a period's pot uniquely across cycles.

@@ -181,3 +181,38 @@ func TestTheSweepPaysFullPots(t *testing.T) {
 	paidTo("akinyi", "1000.00")
 	w.verify()
 }
+
+// TestABigPotGoesInParts: a pot above M-Pesa's 250,000 a transaction is paid in parts.
+func TestABigPotGoesInParts(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, eat(2026, 3, 2, 9))
+	c := weeklyRotation()
+	c.Contribution = kes("60000")
+	g := w.group(c, "baraka", "chebet")
+	if _, err := w.s.Sweep(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"wanjiru", "otieno", "akinyi", "baraka", "chebet"} {
+		w.pay(g, n, "60000", chama.ForContribution)
+	}
+	sw, err := w.s.Sweep(w.ctx)
+	if err != nil || sw.Pots != 1 {
+		t.Fatalf("sweep: %+v, %v", sw, err)
+	}
+	orders := w.payer.taken()
+	if len(orders) != 2 || orders[0].Amount.StringFixed(2) != "250000.00" || orders[1].Amount.StringFixed(2) != "50000.00" {
+		t.Fatalf("orders %+v, want 250,000 then 50,000 to Wanjiru", orders)
+	}
+	for i, o := range orders {
+		if o.Phone != w.phones["wanjiru"] {
+			t.Errorf("part %d to %s", i+1, o.Phone)
+		}
+		if err := w.s.PayoutPaid(w.ctx, o.ID, fmt.Sprintf("BIG%07d", o.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sw, err := w.s.Sweep(w.ctx); err != nil || sw.Pots != 0 {
+		t.Errorf("a second sweep: %+v, %v", sw, err)
+	}
+	w.verify()
+}
