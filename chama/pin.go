@@ -50,6 +50,16 @@ func (s *Service) SetPIN(ctx context.Context, a Actor, current, next string) err
 	})
 }
 
+// PINResetAllowed reports whether the officials have approved a PIN reset for rawPhone
+// that has not been used yet: the new PIN may then be set without the current one.
+func (s *Service) PINResetAllowed(ctx context.Context, rawPhone string) (bool, error) {
+	p, err := s.PersonByPhone(ctx, rawPhone)
+	if err != nil {
+		return false, err
+	}
+	return s.resetAllowed(ctx, p.ID), nil
+}
+
 // isMember reports whether a person is an active member of any group.
 func (s *Service) isMember(ctx context.Context, person int64) bool {
 	var n int

@@ -31,8 +31,8 @@ var templates = map[string][2]string{
 		`{{.group}}: the SIM card of {{.name}}'s number ({{.phone}}) changed. For safety it cannot ask, approve or set a new PIN, and payouts to it wait, until {{.until}}. Check with them in person or on another number, not this one.`,
 	},
 	"pin.reset_allowed": {
-		`Kikundi: viongozi wameidhinisha PIN yako ibadilishwe. Piga {{.ussd}} kuweka PIN mpya.`,
-		`Kikundi: your officials approved a PIN reset. Dial {{.ussd}} to set a new PIN.`,
+		`Kikundi: viongozi wameidhinisha PIN yako ibadilishwe. Piga {{.ussd}}, chagua Mipangilio kisha Badilisha PIN: PIN ya zamani haitaulizwa.`,
+		`Kikundi: your officials approved a PIN reset. Dial {{.ussd}}, choose Settings, then Change PIN: the old PIN will not be asked for.`,
 	},
 	"approval.needed": {
 		`{{.group}}: ombi #{{.id}} ({{subject .subject}}) linasubiri uamuzi wako. Piga {{.ussd}} kukubali au kukataa kwa PIN yako.`,

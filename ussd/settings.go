@@ -15,7 +15,11 @@ import (
 	"github.com/kikundi/kikundi/ussd/screen"
 )
 
-// Settings: the member's language, and their PIN.
+// Settings: the member's language, their PIN, a forgotten PIN, and leaving the group.
+//
+// A forgotten PIN is reset only by the officials: the member asks here (no PIN needed),
+// they approve with theirs, the member gets an SMS, and the next PIN change here asks
+// for the new PIN twice and not for the current one.
 //
 // Changing the PIN takes the new PIN, the current PIN, then the new PIN again, and calls
 // the chama with the current and the new PIN together on the last hop. Between hops the
@@ -31,6 +35,10 @@ const (
 	nodePINChangeNew     = "pin-change-new"
 	nodePINChangeCurrent = "pin-change-current"
 	nodePINChangeAgain   = "pin-change-again"
+	nodePINResetAgain    = "pin-reset-again"
+	nodePINForgot        = "pin-forgot"
+	nodeLeave            = "leave"
+	nodeLeavePIN         = "leave-pin"
 )
 
 var (
@@ -57,7 +65,8 @@ func (c *call) forgetPINChange() {
 func init() {
 	nodes[nodeSettings] = node{
 		screen: func(c *call) (screen.Screen, error) {
-			return screen.Screen{Options: []string{t(c.lang(), "settings.lang"), t(c.lang(), "settings.pin")}}, nil
+			return screen.Screen{Options: []string{t(c.lang(), "settings.lang"), t(c.lang(), "settings.pin"),
+				t(c.lang(), "settings.forgot"), t(c.lang(), "settings.leave")}}, nil
 		},
 		handle: func(c *call, in string) (string, error) {
 			switch in {
@@ -65,8 +74,81 @@ func init() {
 				return nodeSetLang, nil
 			case "2":
 				return nodePINChangeNew, nil
+			case "3":
+				return nodePINForgot, nil
+			case "4":
+				return nodeLeave, nil
 			}
 			return c.invalid("invalid")
+		},
+	}
+	nodes[nodePINForgot] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			return screen.Screen{Body: []string{t(c.lang(), "s.forgot.confirm", c.s.Group)}, Options: []string{t(c.lang(), "s.forgot.yes")}}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if in != "1" {
+				return c.invalid("invalid")
+			}
+			ap, err := c.e.groups.RequestPINReset(c.ctx, c.actor(), c.s.Group)
+			if err != nil {
+				return c.refused(err)
+			}
+			return c.done("s.forgot.sent", ap.ID, ap.Quorum)
+		},
+	}
+	nodes[nodeLeave] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			b, err := c.e.groups.MemberBalances(c.ctx, c.s.Phone, c.s.Group)
+			if err != nil {
+				return screen.Screen{}, err
+			}
+			return screen.Screen{Body: []string{t(c.lang(), "s.leave.confirm", c.s.Group, chama.Shillings(b.Savings))},
+				Options: []string{t(c.lang(), "s.leave.yes")}}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if in != "1" {
+				return c.invalid("invalid")
+			}
+			return nodeLeavePIN, nil
+		},
+	}
+	nodes[nodeLeavePIN] = node{
+		takesText: true,
+		screen:    func(c *call) (screen.Screen, error) { return screen.Screen{Prompt: t(c.lang(), "pin.enter")}, nil },
+		handle: func(c *call, in string) (string, error) {
+			if err := c.e.groups.CheckPIN(c.ctx, c.s.Phone, in); err != nil {
+				return c.refused(err)
+			}
+			ap, err := c.e.groups.RequestExit(c.ctx, c.actor(), c.s.Group)
+			if err != nil {
+				return c.refused(err)
+			}
+			return c.done("s.leave.sent", ap.ID, ap.Quorum)
+		},
+	}
+	nodes[nodePINResetAgain] = node{
+		takesText: true,
+		screen:    func(c *call) (screen.Screen, error) { return screen.Screen{Prompt: t(c.lang(), "s.pin.again")}, nil },
+		handle: func(c *call, in string) (string, error) {
+			salt, err1 := b64.DecodeString(c.s.Data["pin.salt"])
+			raw, err2 := b64.DecodeString(c.s.Data["pin.pub"])
+			if err := errors.Join(err1, err2); err != nil {
+				return "", err
+			}
+			k, err := pinKey(in, salt)
+			if err != nil {
+				return "", err
+			}
+			c.forgetPINChange()
+			if !bytes.Equal(k.PublicKey().Bytes(), raw) { // not the PIN chosen first: choose it again
+				c.s.Route = c.s.Route[:len(c.s.Route)-1]
+				return c.invalid("pin.mismatch")
+			}
+			if err := c.e.groups.SetPIN(c.ctx, c.actor(), "", in); err != nil {
+				return c.refused(err)
+			}
+			return c.done("s.pin.changed")
 		},
 	}
 	nodes[nodeSetLang] = node{
@@ -106,6 +188,13 @@ func init() {
 			c.forgetPINChange()
 			c.s.set("pin.salt", b64.EncodeToString(salt))
 			c.s.set("pin.pub", b64.EncodeToString(k.PublicKey().Bytes()))
+			// After a reset the officials approved, the current PIN is not asked for: the
+			// new one is typed again, and only its key pair's public half is kept meanwhile.
+			if reset, err := c.e.groups.PINResetAllowed(c.ctx, c.s.Phone); err != nil {
+				return "", err
+			} else if reset {
+				return nodePINResetAgain, nil
+			}
 			return nodePINChangeCurrent, nil
 		},
 	}

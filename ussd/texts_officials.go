@@ -141,12 +141,20 @@ func init() {
 		"p.declined":   {"Umekataa ofa. Akiba ya mkopeshaji imeachiliwa.", "Offer declined. The lender's savings are released."},
 
 		// Changing the PIN.
-		"settings.pin":  {"Badilisha PIN", "Change PIN"},
-		"s.pin.new":     {"Chagua PIN mpya ya tarakimu 4 (si ya M-Pesa):", "Choose a new 4-digit PIN (not your M-Pesa PIN):"},
-		"s.pin.current": {"Sasa weka PIN yako ya sasa:", "Now enter your current PIN:"},
-		"s.pin.again":   {"Andika PIN mpya tena:", "Enter the new PIN again:"},
-		"s.pin.same":    {"PIN mpya ni sawa na ya sasa. Chagua nyingine.", "The new PIN is the same as the current one. Choose another."},
-		"s.pin.changed": {"PIN yako imebadilishwa. Tumia PIN mpya kuanzia sasa.", "Your PIN has been changed. Use the new PIN from now on."},
+		"settings.pin":     {"Badilisha PIN", "Change PIN"},
+		"settings.forgot":  {"Nimesahau PIN", "I forgot my PIN"},
+		"settings.leave":   {"Ondoka kwenye kikundi", "Leave the group"},
+		"s.forgot.confirm": {"Waombe viongozi wa %s wakuruhusu kuweka PIN mpya bila ya zamani? Wakikubali utapata SMS.", "Ask the officials of %s to let you set a new PIN without the old one? You get an SMS when they agree."},
+		"s.forgot.sent":    {"Ombi #%d limetumwa; linasubiri viongozi %d. Wakikubali, chagua Mipangilio kisha Badilisha PIN.", "Request #%d sent; it waits for %d officials. Once they agree, choose Settings, then Change PIN."},
+		"s.leave.confirm":  {"Kuondoka %s: faini hulipwa kutoka akiba, na akiba yako (KES %s) hurudishwa kwa M-Pesa viongozi wakikubali.", "Leaving %s: fines come out of your savings, and your savings (KES %s) are paid back by M-Pesa once the officials agree."},
+		"s.forgot.yes":     {"Ndiyo, waombe", "Yes, ask them"},
+		"s.leave.yes":      {"Ndiyo, ondoka", "Yes, leave"},
+		"s.leave.sent":     {"Ombi #%d la kuondoka limetumwa; linasubiri viongozi %d.", "Request #%d to leave sent; it waits for %d officials."},
+		"s.pin.new":        {"Chagua PIN mpya ya tarakimu 4 (si ya M-Pesa):", "Choose a new 4-digit PIN (not your M-Pesa PIN):"},
+		"s.pin.current":    {"Sasa weka PIN yako ya sasa:", "Now enter your current PIN:"},
+		"s.pin.again":      {"Andika PIN mpya tena:", "Enter the new PIN again:"},
+		"s.pin.same":       {"PIN mpya ni sawa na ya sasa. Chagua nyingine.", "The new PIN is the same as the current one. Choose another."},
+		"s.pin.changed":    {"PIN yako imebadilishwa. Tumia PIN mpya kuanzia sasa.", "Your PIN has been changed. Use the new PIN from now on."},
 	} {
 		texts[k] = v
 	}

@@ -167,6 +167,26 @@ func TestEveryScreenInBothLanguages(t *testing.T) {
 			// A flow cut off at the PIN, and offered again on the next dial: start over.
 			tr.dial(a, "1", "1")
 			tr.dial(a, "2")
+			// c forgot her PIN: she asks, the treasurer and secretary agree, she sets a new one
+			// without the old; then she asks to leave, which her pledge for b's loan forbids.
+			must(t, func() error { return groups.SetLanguage(ctx, chama.Actor{Phone: c, Channel: chama.USSD}, lang) })
+			tr.dial(c, "7", "3", "1")
+			must(t, func() error {
+				for _, o := range []string{"+254711000008", "+254711000009"} {
+					off := chama.Actor{Phone: o, Channel: chama.USSD}
+					aps, err := groups.PendingApprovals(ctx, off, "UMOJA")
+					if err != nil || len(aps) == 0 {
+						return fmt.Errorf("no PIN reset for %s to approve: %v", o, err)
+					}
+					ap, err := groups.Vote(ctx, off, aps[len(aps)-1].ID, true, "2580")
+					if err != nil || ap.Status == "approved" {
+						return err
+					}
+				}
+				return nil
+			})
+			tr.dial(c, "7", "2", "6193", "6193")
+			tr.dial(c, "7", "4", "1", "6193")
 
 			got := fingerprint.ReplaceAllString(strings.Join(tr.lines, "\n")+"\n", "#N XXXX-XXXX")
 			golden := filepath.Join("testdata", "tour."+lang+".golden")
