@@ -56,8 +56,8 @@ func (s *Service) Register(ctx context.Context, rawPhone, name, lang string) (Pe
 
 // register is Register inside a transaction, for a phone already normalised.
 func (t *txn) register(e164, name, lang string) (Person, error) {
-	if err := t.db.Exec(`INSERT INTO chama_people (phone, name, lang) VALUES (?, ?, ?) ON CONFLICT (phone) DO NOTHING`,
-		e164, name, lang).Error; err != nil {
+	if err := t.db.Exec(`INSERT INTO chama_people (phone, name, lang, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (phone) DO NOTHING`,
+		e164, name, lang, t.s.now()).Error; err != nil {
 		return Person{}, fmt.Errorf("register %s: %w", e164, err)
 	}
 	return t.personByPhone(e164)

@@ -15,7 +15,8 @@ import (
 	"github.com/kikundi/kikundi/ussd/screen"
 )
 
-// Settings: the member's language, their PIN, a forgotten PIN, and leaving the group.
+// Settings: the member's language, their PIN, a forgotten PIN, leaving the group, and the
+// data we keep about them (with withdrawing consent).
 //
 // A forgotten PIN is reset only by the officials: the member asks here (no PIN needed),
 // they approve with theirs, the member gets an SMS, and the next PIN change here asks
@@ -39,6 +40,8 @@ const (
 	nodePINForgot        = "pin-forgot"
 	nodeLeave            = "leave"
 	nodeLeavePIN         = "leave-pin"
+	nodeMyData           = "my-data"
+	nodeConsentWithdraw  = "consent-withdraw"
 )
 
 var (
@@ -66,7 +69,7 @@ func init() {
 	nodes[nodeSettings] = node{
 		screen: func(c *call) (screen.Screen, error) {
 			return screen.Screen{Options: []string{t(c.lang(), "settings.lang"), t(c.lang(), "settings.pin"),
-				t(c.lang(), "settings.forgot"), t(c.lang(), "settings.leave")}}, nil
+				t(c.lang(), "settings.forgot"), t(c.lang(), "settings.leave"), t(c.lang(), "settings.data")}}, nil
 		},
 		handle: func(c *call, in string) (string, error) {
 			switch in {
@@ -78,6 +81,8 @@ func init() {
 				return nodePINForgot, nil
 			case "4":
 				return nodeLeave, nil
+			case "5":
+				return nodeMyData, nil
 			}
 			return c.invalid("invalid")
 		},
@@ -125,6 +130,42 @@ func init() {
 				return c.refused(err)
 			}
 			return c.done("s.leave.sent", ap.ID, ap.Quorum)
+		},
+	}
+	// What we keep (the Data Protection Act: a member may see it, and withdraw consent).
+	nodes[nodeMyData] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			x, err := c.e.groups.ExportMyData(c.ctx, c.actor())
+			if err != nil {
+				return screen.Screen{}, err
+			}
+			var payments, lines int
+			for _, g := range x.Groups {
+				payments += len(g.Payments)
+				lines += len(g.Savings)
+			}
+			return screen.Screen{Body: []string{t(c.lang(), "s.data", x.Since.Format("02/01/2006"), len(x.Groups), payments, lines, len(x.Actions))},
+				Options: []string{t(c.lang(), "s.data.withdraw")}}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if in != "1" {
+				return c.invalid("invalid")
+			}
+			return nodeConsentWithdraw, nil
+		},
+	}
+	nodes[nodeConsentWithdraw] = node{
+		screen: func(c *call) (screen.Screen, error) {
+			return screen.Screen{Body: []string{t(c.lang(), "s.withdraw.confirm")}, Options: []string{t(c.lang(), "s.withdraw.yes")}}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if in != "1" {
+				return c.invalid("invalid")
+			}
+			if err := c.e.groups.WithdrawConsent(c.ctx, c.actor()); err != nil {
+				return c.refused(err)
+			}
+			return c.done("s.withdraw.done")
 		},
 	}
 	nodes[nodePINResetAgain] = node{

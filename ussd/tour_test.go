@@ -187,6 +187,8 @@ func TestEveryScreenInBothLanguages(t *testing.T) {
 			})
 			tr.dial(c, "7", "2", "6193", "6193")
 			tr.dial(c, "7", "4", "1", "6193")
+			tr.dial(c, "7", "5", "1", "1") // what we keep about her; she withdraws her consent
+			tr.dial(c)                     // and is asked for it again
 
 			got := fingerprint.ReplaceAllString(strings.Join(tr.lines, "\n")+"\n", "#N XXXX-XXXX")
 			golden := filepath.Join("testdata", "tour."+lang+".golden")

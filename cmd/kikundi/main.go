@@ -53,6 +53,7 @@ func commands() []command {
 		{"reconcile", "statement [--json] FILE", "match an M-Pesa organisation statement (CSV) against the books (exit 0 clean, 1 differences, 2 could not run)", runReconcile},
 		{"payments", "stuck|repoll ID", "M-Pesa payments that need a person, and asking M-Pesa about one again", runPayments},
 		{"sim-swap", "PHONE [TIME]", "record that a number's SIM changed (now, or at an RFC 3339 TIME): its payouts and approvals wait 72 hours", runSIMSwap},
+		{"export-data", "PHONE", "everything kept about a person, as JSON (a data subject's request; works with consent withdrawn)", runExportData},
 		{"tasks", "failed|retry ID|retry-all", "list background tasks that exhausted their retries, or run them again", runTasks},
 		{"help", "", "show this list", nil},
 	}
