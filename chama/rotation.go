@@ -132,7 +132,9 @@ func (t *txn) startRound(g Group, c rules.Constitution, round, size int) (int, e
 // PayPots pays, for a merry-go-round group, every pot of the cycle so far whose
 // contributions are all in and which has not been paid, and returns how many it paid. The
 // sweep calls it, so a pot goes out within a sweep of its last contribution settling,
-// without anyone asking (to a number whose SIM just changed, once the hold has passed).
+// without anyone asking (to a number whose SIM just changed, once the hold has passed). A
+// pot whose payout failed is not sent again by itself: M-Pesa would refuse it every 15
+// minutes; an official retries it (RetryPayout) once the cause is fixed.
 func (s *Service) PayPots(ctx context.Context, code string) (int, error) {
 	var periods []int
 	err := s.tx(ctx, func(t *txn) error {
@@ -149,7 +151,7 @@ func (s *Service) PayPots(ctx context.Context, code string) (int, error) {
 			AND NOT EXISTS (`+duesWithOutstanding+`WHERE d.group_id = ? AND d.cycle = ? AND d.period = n
 				AND d.kind = 'contribution' AND d.amount > coalesce(p.paid, 0))
 			AND NOT EXISTS (SELECT 1 FROM chama_payouts WHERE group_id = ? AND purpose = 'rotation'
-				AND subject_id = ? * 10000 + n AND status <> 'failed') -- rotationSubject
+				AND subject_id = ? * 10000 + n) -- rotationSubject; a failed one waits for an official's retry
 			ORDER BY n`, t.period(g, c, t.s.now()).N, g.ID, g.Cycle, g.ID, g.Cycle, g.ID, g.Cycle).Scan(&periods).Error
 	})
 	if err != nil {

@@ -216,3 +216,42 @@ func TestABigPotGoesInParts(t *testing.T) {
 	}
 	w.verify()
 }
+
+// TestAFailedPotIsNotResentBySweeps: when M-Pesa refuses a pot's payout, the sweep does not
+// send it again every 15 minutes; it waits for an official to retry it.
+func TestAFailedPotIsNotResentBySweeps(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, eat(2026, 3, 2, 9))
+	g := w.group(weeklyRotation(), "baraka", "chebet")
+	if _, err := w.s.Sweep(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"wanjiru", "otieno", "akinyi", "baraka", "chebet"} {
+		w.pay(g, n, "200", chama.ForContribution)
+	}
+	if _, err := w.s.Sweep(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	orders := w.payer.taken()
+	if len(orders) != 1 {
+		t.Fatalf("%d orders, want the pot", len(orders))
+	}
+	if err := w.s.PayoutFailed(w.ctx, orders[0].ID, "2001: the initiator information is invalid"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if sw, err := w.s.Sweep(w.ctx); err != nil || sw.Pots != 0 {
+			t.Fatalf("sweep after a failure: %+v, %v", sw, err)
+		}
+	}
+	if orders := w.payer.taken(); len(orders) != 0 {
+		t.Errorf("the failed pot was sent again: %+v", orders)
+	}
+	if _, err := w.s.RetryPayout(w.ctx, w.member["otieno"], g.Code, orders[0].ID, testPIN); err != nil {
+		t.Fatal(err)
+	}
+	if orders := w.payer.taken(); len(orders) != 1 {
+		t.Errorf("the retry sent %d orders, want 1", len(orders))
+	}
+	w.verify()
+}
