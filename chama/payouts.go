@@ -297,6 +297,35 @@ func (s *Service) RetryPayout(ctx context.Context, a Actor, code string, id int6
 	return po, err
 }
 
+// FailedPayout is a payout M-Pesa refused and nobody has sent again, as an official
+// sees it.
+type FailedPayout struct {
+	ID      int64           `gorm:"column:id"`
+	Name    string          `gorm:"column:name"`
+	Amount  decimal.Decimal `gorm:"column:amount"`
+	Purpose string          `gorm:"column:purpose"`
+	Reason  string          `gorm:"column:reason"`
+}
+
+// FailedPayouts lists, for an official, the group's payouts that failed and were not sent
+// again, oldest first: each one is money a member is still owed.
+func (s *Service) FailedPayouts(ctx context.Context, a Actor, code string) ([]FailedPayout, error) {
+	var out []FailedPayout
+	err := s.tx(ctx, func(t *txn) error {
+		g, _, _, err := t.official(a, code)
+		if err != nil {
+			return err
+		}
+		return t.db.Raw(`SELECT po.id, pe.name, po.amount, po.purpose, po.reason FROM chama_payouts po
+			JOIN chama_members m ON m.id = po.member_id JOIN chama_people pe ON pe.id = m.person_id
+			WHERE po.group_id = ? AND po.status = 'failed' AND NOT EXISTS (SELECT 1 FROM chama_payouts again
+				WHERE again.group_id = po.group_id AND again.purpose = po.purpose AND again.member_id = po.member_id
+				AND again.part = po.part AND again.subject_id IS NOT DISTINCT FROM po.subject_id AND again.id > po.id)
+			ORDER BY po.id`, g.ID).Scan(&out).Error
+	})
+	return out, err
+}
+
 func (t *txn) lockPayout(id int64) (Payout, error) {
 	var po Payout
 	err := t.db.Raw(`SELECT * FROM chama_payouts WHERE id = ? FOR UPDATE`, id).Scan(&po).Error

@@ -247,8 +247,18 @@ func TestAFailedPotIsNotResentBySweeps(t *testing.T) {
 	if orders := w.payer.taken(); len(orders) != 0 {
 		t.Errorf("the failed pot was sent again: %+v", orders)
 	}
+	failed, err := w.s.FailedPayouts(w.ctx, w.member["otieno"], g.Code)
+	if err != nil || len(failed) != 1 || failed[0].Name != "wanjiru" || failed[0].Purpose != chama.PurposeRotation {
+		t.Fatalf("failed payouts: %+v, %v", failed, err)
+	}
+	if _, err := w.s.FailedPayouts(w.ctx, w.member["baraka"], g.Code); !errors.Is(err, chama.ErrNotOfficial) {
+		t.Errorf("a member lists failed payouts: %v", err)
+	}
 	if _, err := w.s.RetryPayout(w.ctx, w.member["otieno"], g.Code, orders[0].ID, testPIN); err != nil {
 		t.Fatal(err)
+	}
+	if failed, err := w.s.FailedPayouts(w.ctx, w.member["otieno"], g.Code); err != nil || len(failed) != 0 {
+		t.Errorf("after the retry: %+v, %v", failed, err)
 	}
 	if orders := w.payer.taken(); len(orders) != 1 {
 		t.Errorf("the retry sent %d orders, want 1", len(orders))

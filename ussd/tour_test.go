@@ -164,6 +164,28 @@ func TestEveryScreenInBothLanguages(t *testing.T) {
 			tr.dial(a, "8", "7", "1", "7391") // pay in all a holds
 			// b asks to withdraw 20 of his savings; the officials will decide.
 			tr.dial(b, "2", "1", "20", "5821")
+			// The treasurer and secretary approve it; M-Pesa refuses the payout; a sends it again.
+			must(t, func() error {
+				for _, o := range []string{"+254711000008", "+254711000009"} {
+					off := chama.Actor{Phone: o, Channel: chama.USSD}
+					aps, err := groups.PendingApprovals(ctx, off, "UMOJA")
+					if err != nil || len(aps) == 0 {
+						return fmt.Errorf("no withdrawal for %s to approve: %v", o, err)
+					}
+					if ap, err := groups.Vote(ctx, off, aps[len(aps)-1].ID, true, "2580"); err != nil || ap.Status == "approved" {
+						return err
+					}
+				}
+				return nil
+			})
+			must(t, func() error {
+				pos, err := groups.Payouts(ctx, "UMOJA")
+				if err != nil || len(pos) == 0 || pos[0].Purpose != chama.PurposeWithdrawal {
+					return fmt.Errorf("no withdrawal payout: %v %+v", err, pos)
+				}
+				return groups.PayoutFailed(ctx, pos[0].ID, "2040: the receiver is not registered on M-Pesa")
+			})
+			tr.dial(a, "8", "8", "1", "7391")
 			// A flow cut off at the PIN, and offered again on the next dial: start over.
 			tr.dial(a, "1", "1")
 			tr.dial(a, "2")
