@@ -40,10 +40,10 @@ func init() {
 			}
 			l := c.lang()
 			return screen.Screen{Title: t(l, "m.loans"), Options: []string{t(l, "l.request"), t(l, "l.repay"), t(l, "l.mine"),
-				t(l, "l.guarantees", len(reqs))}}, nil
+				t(l, "l.guarantees", len(reqs)), t(l, "l.score")}}, nil
 		},
 		handle: func(c *call, in string) (string, error) {
-			next := map[string]string{"1": nodeLoanAmount, "2": nodeRepayAmount, "3": nodeMyLoans, "4": nodeGuarantees}[in]
+			next := map[string]string{"1": nodeLoanAmount, "2": nodeRepayAmount, "3": nodeMyLoans, "4": nodeGuarantees, "5": nodeScore}[in]
 			if next == "" {
 				return c.invalid("invalid")
 			}

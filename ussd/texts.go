@@ -100,6 +100,8 @@ var texts = map[string][2]string{
 	"l.repay":                   {"Lipa mkopo", "Repay a loan"},
 	"l.mine":                    {"Mikopo yangu", "My loans"},
 	"l.guarantees":              {"Maombi ya dhamana (%d)", "Guarantee requests (%d)"},
+	"l.score":                   {"Alama yangu", "My score"},
+	"score":                     {"Alama yako: %d kati ya 100. Kikomo cha mkopo hufuata alama hii.", "Your score: %d of 100. Your loan limit follows it."},
 	"l.amount":                  {"Kiasi cha mkopo (KES):", "Loan amount (KES):"},
 	"l.term":                    {"Miezi mingapi ya kulipa? (1-%d)", "Repay over how many months? (1-%d)"},
 	"l.term.bad":                {"Andika miezi 1 hadi %d.", "Enter 1 to %d months."},

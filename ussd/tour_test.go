@@ -130,6 +130,7 @@ func TestEveryScreenInBothLanguages(t *testing.T) {
 			// A loan for b, guaranteed by a and c.
 			tr.dial(b, "3", "1", "1000", "2", "98", "1", a, c, "5821")
 			tr.dial(b, "3", "3")
+			tr.dial(b, "3", "5") // his score, and why
 			tr.dial(b, "3", "2")
 			tr.dial(a, "3", "4", "1", "1", "7391")
 			must(t, func() error {
