@@ -64,11 +64,8 @@ func (s *Service) Standings(ctx context.Context, a Actor, code string) ([]Standi
 // the cycle so far whose pot has not been paid (a short week waits for its contributions
 // or the officials), else the next period's.
 func (t *txn) nextPayout(g Group, c rules.Constitution) (*NextPayout, error) {
-	current := t.period(g, c, t.s.now()).N
-	var n int
-	if err := t.db.Raw(`SELECT coalesce(min(n), ? + 1) FROM generate_series(1, ?) n WHERE NOT EXISTS (
-		SELECT 1 FROM chama_payouts WHERE group_id = ? AND purpose = 'rotation' AND subject_id = ? * 10000 + n -- rotationSubject
-		AND status <> 'failed')`, current, current, g.ID, g.Cycle).Scan(&n).Error; err != nil {
+	n, err := t.nextPot(g, c)
+	if err != nil {
 		return nil, err
 	}
 	p := rules.PeriodAt(c.Frequency, c.DueDay, g.CycleStart, n)
@@ -83,4 +80,53 @@ func (t *txn) nextPayout(g Group, c rules.Constitution) (*NextPayout, error) {
 		return nil, err
 	}
 	return &NextPayout{Name: name, Period: p.N, Due: p.Due}, nil
+}
+
+// nextPot is the oldest period of the cycle so far whose pot has not been paid, else the
+// next period.
+func (t *txn) nextPot(g Group, c rules.Constitution) (int, error) {
+	current := t.period(g, c, t.s.now()).N
+	var n int
+	err := t.db.Raw(`SELECT coalesce(min(n), ? + 1) FROM generate_series(1, ?) n WHERE NOT EXISTS (
+		SELECT 1 FROM chama_payouts WHERE group_id = ? AND purpose = 'rotation' AND subject_id = ? * 10000 + n -- rotationSubject
+		AND status <> 'failed')`, current, current, g.ID, g.Cycle).Scan(&n).Error
+	return n, err
+}
+
+// PotDue is, for an official of a merry-go-round group, the oldest pot of the cycle so far
+// not yet paid and whose turn it is (drawing the round when its rules draw it and it has
+// not been): what asking for a short pot would pay. ErrNotYourTurn when there is no such
+// pot yet, or the officials have still to set the round's order.
+func (s *Service) PotDue(ctx context.Context, a Actor, code string) (period int, name string, err error) {
+	err = s.tx(ctx, func(t *txn) error {
+		g, _, _, err := t.official(a, code)
+		if err != nil {
+			return err
+		}
+		c, _, err := t.rulesNow(g)
+		if err != nil {
+			return err
+		}
+		if !c.Rotation {
+			return ErrNotYourTurn
+		}
+		if period, err = t.nextPot(g, c); err != nil {
+			return err
+		}
+		if period > t.period(g, c, t.s.now()).N {
+			return ErrNotYourTurn // every pot so far is paid
+		}
+		turn, err := t.rotationTurn(g, c, period)
+		if err != nil {
+			return err
+		}
+		m, err := t.memberByID(turn.MemberID)
+		if err != nil {
+			return err
+		}
+		p, err := t.personByID(m.PersonID)
+		name = p.Name
+		return err
+	})
+	return period, name, err
 }

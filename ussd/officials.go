@@ -193,11 +193,11 @@ func init() {
 			}
 			l := c.lang()
 			return screen.Screen{Title: t(l, "o.title"), Options: []string{t(l, "m.approvals", len(aps)), t(l, "o.invite"),
-				t(l, "o.welfare"), t(l, "o.contrib"), t(l, "o.shareout"), t(l, "o.cash"), t(l, "o.cashin"), t(l, "o.retry")}}, nil
+				t(l, "o.welfare"), t(l, "o.contrib"), t(l, "o.shareout"), t(l, "o.cash"), t(l, "o.cashin"), t(l, "o.retry"), t(l, "o.pot")}}, nil
 		},
 		handle: func(c *call, in string) (string, error) {
 			next := map[string]string{"1": nodeApprovals, "2": nodeInvitePhone, "3": nodeWelfarePhone, "4": nodeContribution,
-				"5": nodeShareOut, "6": nodeCashPhone, "7": nodeCashInAmount, "8": nodeRetryList}[in]
+				"5": nodeShareOut, "6": nodeCashPhone, "7": nodeCashInAmount, "8": nodeRetryList, "9": nodeShortPot}[in]
 			if next == "" {
 				return c.invalid("invalid")
 			}

@@ -468,3 +468,36 @@ func TestPINScreensStayOnOnePage(t *testing.T) {
 		chair.press(pins["wanjiru"]) // the right PIN resets the count of wrong ones
 	}
 }
+
+// TestAShortPotIsPaidOnceTheOfficialsApprove: Chebet has not paid this week, and Wanjiru,
+// whose turn it is, cannot wait: an official asks from the officials' menu (9), the
+// others approve, and what is in the pot goes to her.
+func TestAShortPotIsPaidOnceTheOfficialsApprove(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	paid := &payoutLog{}
+	clock := &testClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.FixedZone("EAT", 3*3600))}
+	r.withChama(chama.Options{Payer: paid, Now: clock.Now})
+	c := rules.Default()
+	c.Rotation, c.RotationOrder, c.Frequency, c.DueDay, c.Contribution = true, rules.RotationJoining, rules.Weekly, 5, decimal.NewFromInt(200)
+	r.found(c, "en", "baraka", "chebet")
+	r.raiseDues("UMOJA")
+	for _, name := range []string{"wanjiru", "otieno", "akinyi", "baraka"} {
+		r.deposit(name, 200)
+	}
+
+	o := r.phone(numbers["otieno"])
+	o.dial("pot")
+	o.press("8")
+	expect(t, o.press("9"), false, "paying wanjiru the pot of period 1 now", "PIN")
+	expect(t, o.press(pins["otieno"]), true, "sent", "waits for 2 officials")
+	r.approveAll("merry-go-round", "wanjiru", "akinyi")
+	orders := paid.taken()
+	if len(orders) != 1 || orders[0].Purpose != chama.PurposeRotation || !orders[0].Amount.Equal(decimal.NewFromInt(800)) ||
+		orders[0].Phone != "+254711000001" {
+		t.Fatalf("payout orders: %+v", orders)
+	}
+	o.dial("pot2")
+	o.press("8")
+	expect(t, o.press("9"), true, "No merry-go-round pot is waiting")
+}

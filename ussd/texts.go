@@ -61,7 +61,7 @@ var texts = map[string][2]string{
 	"approval":                  {"Ombi #%d: %s %s", "Request #%d: %s %s"},
 	"subject.loan":              {"mkopo", "loan"},
 	"subject.withdrawal":        {"kutoa akiba", "withdrawal"},
-	"subject.rotation_payout":   {"malipo ya mzunguko", "rotation payout"},
+	"subject.rotation_payout":   {"malipo ya mzunguko", "merry-go-round payout"},
 	"subject.welfare":           {"msaada wa ustawi", "welfare grant"},
 	"subject.rule_change":       {"kubadili sheria", "rule change"},
 	"subject.role_change":       {"kubadili cheo", "role change"},
