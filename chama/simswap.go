@@ -32,7 +32,7 @@ type SIMSwapError struct{ Until time.Time }
 var _ error = (*SIMSwapError)(nil)
 
 func (e *SIMSwapError) Error() string {
-	return fmt.Sprintf("%s (until %s)", ErrSIMSwapped.Error(), e.Until.In(nairobi).Format("02/01 15:04"))
+	return fmt.Sprintf("%s (until %s)", ErrSIMSwapped.Error(), e.UntilText())
 }
 
 // Is makes errors.Is(err, ErrSIMSwapped) true.

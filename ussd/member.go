@@ -183,17 +183,7 @@ func init() {
 			}
 			return screen.Screen{Prompt: t(c.lang(), "amount")}, nil
 		},
-		handle: func(c *call, in string) (string, error) {
-			if in == "1" && c.s.Data["due"] != "" && c.s.Data["due"] != "0" {
-				in = c.s.Data["due"]
-			}
-			amount, ok := parseAmount(in)
-			if !ok {
-				return c.invalid("amount.bad")
-			}
-			c.s.set("amount", amount.String())
-			return nodePayPIN, nil
-		},
+		handle: takeAmountOr("due", nodePayPIN),
 	}
 	nodes[nodePayPIN] = node{
 		takesText: true,

@@ -74,6 +74,18 @@ func takeAmount(next string) func(*call, string) (string, error) {
 	}
 }
 
+// takeAmountOr is takeAmount where "1" accepts the amount the screen offered, kept in the
+// session under key (nothing is offered when it is empty or "0").
+func takeAmountOr(key, next string) func(*call, string) (string, error) {
+	take := takeAmount(next)
+	return func(c *call, in string) (string, error) {
+		if offered := c.s.Data[key]; in == "1" && offered != "" && offered != "0" {
+			in = offered
+		}
+		return take(c, in)
+	}
+}
+
 // termScreen asks over how many months, within the group's maximum.
 func termScreen(c *call) (screen.Screen, error) {
 	rc, _, err := c.e.groups.Rules(c.ctx, c.s.Group)

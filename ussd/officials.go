@@ -566,17 +566,7 @@ func init() {
 			c.s.set("held", held.Ceil().String())
 			return screen.Screen{Prompt: t(c.lang(), "o.cashin.amount", chama.Shillings(held))}, nil
 		},
-		handle: func(c *call, in string) (string, error) {
-			if in == "1" {
-				in = c.s.Data["held"]
-			}
-			amount, ok := parseAmount(in)
-			if !ok {
-				return c.invalid("amount.bad")
-			}
-			c.s.set("amount", amount.String())
-			return nodeCashInPIN, nil
-		},
+		handle: takeAmountOr("held", nodeCashInPIN),
 	}
 	nodes[nodeCashInPIN] = node{
 		takesText: true,

@@ -58,6 +58,21 @@ func pinKey(p string, salt []byte) (hpke.PrivateKey, error) {
 	return pinKEM.DeriveKeyPair(argon2.IDKey([]byte(p), salt, 2, 19*1024, 1, 32))
 }
 
+// typedAgain derives the key pair of a new PIN typed a second time, and reports whether
+// it is the PIN chosen first (the session kept only that one's public half and salt).
+func (c *call) typedAgain(in string) (hpke.PrivateKey, bool, error) {
+	salt, err1 := b64.DecodeString(c.s.Data["pin.salt"])
+	raw, err2 := b64.DecodeString(c.s.Data["pin.pub"])
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, false, err
+	}
+	k, err := pinKey(in, salt)
+	if err != nil {
+		return nil, false, err
+	}
+	return k, bytes.Equal(k.PublicKey().Bytes(), raw), nil
+}
+
 // forgetPINChange drops what a PIN change gathered.
 func (c *call) forgetPINChange() {
 	for _, k := range []string{"pin.salt", "pin.pub", "pin.sealed"} {
@@ -172,17 +187,12 @@ func init() {
 		takesText: true,
 		screen:    func(c *call) (screen.Screen, error) { return screen.Screen{Prompt: t(c.lang(), "s.pin.again")}, nil },
 		handle: func(c *call, in string) (string, error) {
-			salt, err1 := b64.DecodeString(c.s.Data["pin.salt"])
-			raw, err2 := b64.DecodeString(c.s.Data["pin.pub"])
-			if err := errors.Join(err1, err2); err != nil {
-				return "", err
-			}
-			k, err := pinKey(in, salt)
+			_, same, err := c.typedAgain(in)
 			if err != nil {
 				return "", err
 			}
 			c.forgetPINChange()
-			if !bytes.Equal(k.PublicKey().Bytes(), raw) { // not the PIN chosen first: choose it again
+			if !same { // not the PIN chosen first: choose it again
 				c.s.Route = c.s.Route[:len(c.s.Route)-1]
 				return c.invalid("pin.mismatch")
 			}
@@ -270,18 +280,16 @@ func init() {
 		takesText: true,
 		screen:    func(c *call) (screen.Screen, error) { return screen.Screen{Prompt: t(c.lang(), "s.pin.again")}, nil },
 		handle: func(c *call, in string) (string, error) {
-			salt, err1 := b64.DecodeString(c.s.Data["pin.salt"])
-			raw, err2 := b64.DecodeString(c.s.Data["pin.pub"])
-			sealed, err3 := b64.DecodeString(c.s.Data["pin.sealed"])
-			if err := errors.Join(err1, err2, err3); err != nil {
+			sealed, err := b64.DecodeString(c.s.Data["pin.sealed"])
+			if err != nil {
 				return "", err
 			}
-			k, err := pinKey(in, salt)
+			k, same, err := c.typedAgain(in)
 			if err != nil {
 				return "", err
 			}
 			var current []byte
-			if bytes.Equal(k.PublicKey().Bytes(), raw) {
+			if same {
 				current, err = hpke.Open(k, pinKDF, pinAEAD, pinInfo, sealed)
 			}
 			if current == nil || err != nil { // not the PIN chosen first: choose it again

@@ -24,14 +24,7 @@ func init() {
 			}
 			return screen.Screen{Prompt: t(c.lang(), "withdraw.amount", chama.Shillings(free))}, nil
 		},
-		handle: func(c *call, in string) (string, error) {
-			amount, ok := parseAmount(in)
-			if !ok {
-				return c.invalid("amount.bad")
-			}
-			c.s.set("amount", amount.String())
-			return nodeWithdrawPIN, nil
-		},
+		handle: takeAmount(nodeWithdrawPIN),
 	}
 	nodes[nodeWithdrawPIN] = node{
 		takesText: true,
