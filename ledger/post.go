@@ -82,9 +82,11 @@ func (l *Ledger) Post(ctx context.Context, req EntryRequest) (Entry, error) {
 	}
 	var row postRow
 	err = l.retry(ctx, func() error {
-		return l.db.WithContext(ctx).Raw(`SELECT 1 AS ord, entry_id, status FROM ledger_post_one(?, ?, ?, ?, ?, ?::jsonb, ?::timestamptz, ?, ?::bigint[], ?::numeric[], ?::bigint, NULL)`,
+		// Row().Scan rather than Scan(&row): GORM's Scan renders the statement with its
+		// arguments for a trace on every call, which costs more than reading two columns.
+		return l.db.WithContext(ctx).Raw(`SELECT entry_id, status FROM ledger_post_one(?, ?, ?, ?, ?, ?::jsonb, ?::timestamptz, ?, ?::bigint[], ?::numeric[], ?::bigint, NULL)`,
 			w.Book, w.Key, hash, w.Kind, w.Memo, string(refs), occurred, w.Currency,
-			pgArray(w.Accounts), pgArray(w.Amounts), reverses).Scan(&row).Error
+			pgArray(w.Accounts), pgArray(w.Amounts), reverses).Row().Scan(&row.EntryID, &row.Status)
 	})
 	if err != nil {
 		if e, ok := refusal(err); ok {
@@ -147,15 +149,21 @@ func (l *Ledger) PostBatch(ctx context.Context, reqs []EntryRequest) []Result {
 		valid = append(valid, r)
 		where = append(where, i)
 	}
-	if len(valid) == 0 {
-		return results
+	if len(valid) > 0 {
+		l.postValid(ctx, valid, where, results)
 	}
+	return results
+}
+
+// postValid writes requests that have passed Validate, putting the result of valid[j]
+// in results[where[j]].
+func (l *Ledger) postValid(ctx context.Context, valid []EntryRequest, where []int, results []Result) {
 	batch, err := l.send(ctx, valid)
 	if err == nil {
 		for j, r := range batch {
 			results[where[j]] = r
 		}
-		return results
+		return
 	}
 	if !isRefusal(err) || l.inTx {
 		// Not one entry's fault (or the caller's transaction is now aborted): every
@@ -163,13 +171,12 @@ func (l *Ledger) PostBatch(ctx context.Context, reqs []EntryRequest) []Result {
 		for _, i := range where {
 			results[i].Err = err
 		}
-		return results
+		return
 	}
 	for j, r := range valid {
 		e, err := l.Post(ctx, r)
 		results[where[j]] = Result{Entry: e, Err: err}
 	}
-	return results
 }
 
 // send calls ledger_post for already validated requests, in one round trip.
@@ -185,7 +192,20 @@ func (l *Ledger) send(ctx context.Context, reqs []EntryRequest) ([]Result, error
 	var rows []postRow
 	err = l.retry(ctx, func() error {
 		rows = rows[:0]
-		return l.db.WithContext(ctx).Raw(`SELECT ord, entry_id, status FROM ledger_post(?::jsonb)`, string(payload)).Scan(&rows).Error
+		// Rows() and a plain scan rather than Scan(&rows): see Post.
+		res, err := l.db.WithContext(ctx).Raw(`SELECT ord, entry_id, status FROM ledger_post(?::jsonb)`, string(payload)).Rows()
+		if err != nil {
+			return err
+		}
+		defer res.Close()
+		for res.Next() {
+			var row postRow
+			if err := res.Scan(&row.Ord, &row.EntryID, &row.Status); err != nil {
+				return err
+			}
+			rows = append(rows, row)
+		}
+		return res.Err()
 	})
 	if err != nil {
 		if e, ok := refusal(err); ok {

@@ -571,6 +571,9 @@ func TestConcurrentPostingKeepsEveryInvariant(t *testing.T) {
 	close(done)
 	background.Wait()
 	p.batcher.Close()
+	if st := p.batcher.Stats(); st.Batches == 0 || st.Entries < st.Batches {
+		t.Errorf("Batcher stats %+v: every batch it wrote holds at least one entry", st)
+	}
 	if _, err := p.l.ExpireHolds(ctx, time.Now()); err != nil {
 		t.Fatalf("expire holds: %v", err)
 	}

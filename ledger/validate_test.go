@@ -292,11 +292,30 @@ func TestRefusedRequestsWriteNothing(t *testing.T) {
 		}(), ledger.ErrCurrencyMismatch},
 		{"key reused with other content", withdraw("c1:group", b.alice, b.cash, "1"), ledger.ErrIdempotencyConflict},
 	}
-	for _, tt := range dbRefusals {
+	// Beside a good entry, a refused one takes ledger_post's set-based statement, whose
+	// reason a caller's transaction gets (outside one the entries are retried one by one).
+	var besides [2]ledger.Account
+	for i, typ := range []ledger.AccountType{ledger.Asset, ledger.Liability} {
+		if besides[i], err = b.l.OpenAccount(ctx, ledger.AccountSpec{Book: b.group.ID, Code: fmt.Sprintf("beside-%d", i),
+			Type: typ, Currency: ledger.KES}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	beside := func(key string) ledger.EntryRequest { // on accounts no refusal touches
+		return ledger.EntryRequest{Key: key, Book: b.group.ID, Kind: "contribution", Currency: ledger.KES,
+			Legs: []ledger.Leg{ledger.Debit(besides[0].ID, kes("1")), ledger.Credit(besides[1].ID, kes("1"))}}
+	}
+	for i, tt := range dbRefusals {
+		okInTx := beside(fmt.Sprintf("beside:%d", i))
 		cases = append(cases,
 			refused{"Post " + tt.name, func() error { return post(tt.req) }, tt.want},
 			refused{"PostBatch " + tt.name, func() error { return batch(tt.req) }, tt.want},
-			refused{"Batcher " + tt.name, func() error { return viaBatcher(tt.req) }, tt.want})
+			refused{"Batcher " + tt.name, func() error { return viaBatcher(tt.req) }, tt.want},
+			refused{"PostBatch of two in a transaction " + tt.name, func() error {
+				return b.l.Transaction(ctx, func(tx *ledger.Ledger) error {
+					return tx.PostBatch(ctx, []ledger.EntryRequest{okInTx, tt.req})[1].Err
+				})
+			}, tt.want})
 	}
 	cases = append(cases,
 		refused{"Hold beyond the balance", func() error {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
+	"github.com/kikundi/kikundi/internal/procstat"
 	"github.com/kikundi/kikundi/ledger"
 )
 
@@ -89,11 +92,15 @@ type result struct {
 	tps      float64
 	p50, p99 time.Duration
 	firstErr error
+	cpu      string // where the machine's CPU went, per transfer
 }
 
 func (r result) print() {
 	fmt.Printf("  transfers %d in %s: %.0f/s, latency per call p50 %.2f ms p99 %.2f ms, errors %d\n",
 		r.ops, r.elapsed.Round(time.Millisecond), r.tps, ms(r.p50), ms(r.p99), r.errors)
+	if r.cpu != "" {
+		fmt.Printf("  CPU per transfer: %s\n", r.cpu)
+	}
 	if r.firstErr != nil {
 		fmt.Printf("  first error: %v\n", r.firstErr)
 	}
@@ -112,6 +119,8 @@ func measure(ctx context.Context, clients int, d time.Duration, op func(ctx cont
 	)
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
+	bench := procstat.CPUSeconds(os.Getpid())
+	pg, busy := procstat.CPUByName("postgres")
 	start := time.Now()
 	for c := range clients {
 		wg.Add(1)
@@ -150,10 +159,29 @@ func measure(ctx context.Context, clients int, d time.Duration, op func(ctx cont
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	res.tps = float64(res.ops) / res.elapsed.Seconds()
+	res.cpu = cpuSplit(res.ops, res.elapsed, bench, pg["postgres"], busy)
 	slices.Sort(latencies)
 	if n := len(latencies); n > 0 {
 		res.p50 = latencies[n/2]
 		res.p99 = latencies[min(n-1, n*99/100)]
 	}
 	return res
+}
+
+// cpuSplit says where the machine's CPU went since the samples taken before a phase, per
+// transfer: this process (the callers and the ledger's Go side), Postgres's processes,
+// anything else running; and how much of the machine stood idle. On a shared machine it
+// tells a cheaper transfer from quieter neighbours.
+func cpuSplit(ops int, elapsed time.Duration, bench, pg, busy float64) string {
+	if ops == 0 {
+		return ""
+	}
+	pgNow, busyNow := procstat.CPUByName("postgres")
+	bench = procstat.CPUSeconds(os.Getpid()) - bench
+	pg = pgNow["postgres"] - pg
+	busy = busyNow - busy
+	n := float64(ops)
+	idle := 1 - busy/(elapsed.Seconds()*float64(runtime.NumCPU()))
+	return fmt.Sprintf("bench %.0f µs, postgres %.0f µs, rest of the machine %.0f µs; machine idle or stolen %.0f%%",
+		bench/n*1e6, pg/n*1e6, (busy-bench-pg)/n*1e6, max(idle, 0)*100)
 }

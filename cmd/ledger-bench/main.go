@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/kikundi/kikundi/internal/database"
+	"github.com/kikundi/kikundi/internal/procstat"
 	"github.com/kikundi/kikundi/ledger"
 	"github.com/kikundi/kikundi/migrations"
 )
@@ -37,6 +39,7 @@ type options struct {
 	keep     bool
 	phases   string
 	flushers int
+	profile  string
 }
 
 func main() {
@@ -49,6 +52,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the bench databases afterwards")
 	flag.IntVar(&o.flushers, "flushers", 2, "Batcher flusher goroutines")
 	flag.StringVar(&o.phases, "phases", "tpcb,direct,batcher,hot", "which phases to run (the CONTRACT line needs all four)")
+	flag.StringVar(&o.profile, "cpuprofile", "", "write the bench process's CPU profile of the ledger phases to this file")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -100,6 +104,17 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
+	if o.profile != "" {
+		f, err := os.Create(o.profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var direct, grouped, hot result
 	if want("direct") {
 		fmt.Printf("ledger, uniform two-leg transfers over %d accounts, one Post (one round trip, one commit) each\n", o.accounts)
@@ -118,6 +133,9 @@ func run(ctx context.Context, o options) error {
 		})
 		b.Close()
 		grouped.print()
+		if st := b.Stats(); st.Batches > 0 {
+			fmt.Printf("  %d batches, %.1f entries a commit on average\n", st.Batches, float64(st.Entries)/float64(st.Batches))
+		}
 	}
 	if want("hot") {
 		fmt.Printf("ledger, every transfer crediting one hot account, PostBatch of %d a commit\n", o.batch)
@@ -198,13 +216,28 @@ func pgbenchTPCB(ctx context.Context, dbURL string, o options) (float64, error) 
 	}
 	cmd := exec.CommandContext(ctx, "pgbench", "-c", strconv.Itoa(o.clients), "-j", "2",
 		"-T", strconv.Itoa(int(o.duration.Seconds())), dbURL)
+	busy := procstat.BusySeconds()
+	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return 0, fmt.Errorf("pgbench: %w\n%s", err, out)
 	}
+	elapsed := time.Since(start)
 	m := tpsLine.FindSubmatch(out)
 	if m == nil {
 		return 0, fmt.Errorf("pgbench printed no tps:\n%s", out)
 	}
-	return strconv.ParseFloat(string(m[1]), 64)
+	tps, err := strconv.ParseFloat(string(m[1]), 64)
+	if err != nil {
+		return 0, err
+	}
+	// pgbench's backends exit with it, taking their CPU counters: Postgres's share is
+	// the machine's busy time less pgbench's own.
+	if n := tps * elapsed.Seconds(); n > 0 {
+		client := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+		server := procstat.BusySeconds() - busy - client
+		fmt.Printf("  CPU per transaction: pgbench %.0f µs, its postgres backends and the rest of the machine %.0f µs\n",
+			client/n*1e6, server/n*1e6)
+	}
+	return tps, nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/kikundi/kikundi/chama/rules"
 	"github.com/kikundi/kikundi/internal/benchdb"
 	"github.com/kikundi/kikundi/internal/database"
+	"github.com/kikundi/kikundi/internal/procstat"
 )
 
 func run(ctx context.Context, o options) error {
@@ -99,7 +100,7 @@ func run(ctx context.Context, o options) error {
 		fmt.Fprintf(os.Stderr, "%s: %.0f rps (%.2f of bare), p50 %.2f ms, p99 %.2f ms; CPU a request: %s\n",
 			ph.name, ph.r.rps, ph.r.rps/bare.rps, ph.r.p(0.5), ph.r.p(0.99), ph.r.cpu)
 	}
-	fmt.Fprintf(os.Stderr, "server peak RSS %d MB (load generator %d MB)\n", rss, statusMB(os.Getpid(), "VmHWM:"))
+	fmt.Fprintf(os.Stderr, "server peak RSS %d MB (load generator %d MB)\n", rss, procstat.StatusMB(os.Getpid(), "VmHWM:"))
 	fmt.Printf("ussd-bench: bare_rps=%.0f hop_rps=%.0f ratio=%.2f p99_ms=%.2f rss_mb=%d\n",
 		bare.rps, hops.rps, hops.rps/bare.rps, hops.p(0.99), rss)
 	return nil
@@ -157,11 +158,11 @@ func (r result) p(q float64) float64 {
 // phase runs load against path and says where the machine's CPU went meanwhile, per
 // request: the server, the load generator, Postgres, Redis and everything else.
 func phase(ctx context.Context, o options, srv *server, path string, phones []string) result {
-	srvCPU, genCPU := cpuSeconds(srv.cmd.Process.Pid), cpuSeconds(os.Getpid())
-	others, busy := cpuByName("postgres", "redis-server")
+	srvCPU, genCPU := procstat.CPUSeconds(srv.cmd.Process.Pid), procstat.CPUSeconds(os.Getpid())
+	others, busy := procstat.CPUByName("postgres", "redis-server")
 	r := load(ctx, o, srv.addr, path, phones)
-	srvCPU, genCPU = cpuSeconds(srv.cmd.Process.Pid)-srvCPU, cpuSeconds(os.Getpid())-genCPU
-	othersAfter, busyAfter := cpuByName("postgres", "redis-server")
+	srvCPU, genCPU = procstat.CPUSeconds(srv.cmd.Process.Pid)-srvCPU, procstat.CPUSeconds(os.Getpid())-genCPU
+	othersAfter, busyAfter := procstat.CPUByName("postgres", "redis-server")
 	if n := float64(len(r.lat)); n > 0 {
 		pg, rd := othersAfter["postgres"]-others["postgres"], othersAfter["redis-server"]-others["redis-server"]
 		rest := busyAfter - busy - srvCPU - genCPU - pg - rd

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kikundi/kikundi/chama"
 	"github.com/kikundi/kikundi/internal/database"
+	"github.com/kikundi/kikundi/internal/procstat"
 	"github.com/kikundi/kikundi/ussd"
 	"github.com/kikundi/kikundi/ussd/aggregator"
 )
@@ -156,7 +157,7 @@ func (s *server) do(cmd string) error {
 }
 
 // peakRSSMB is the server's peak resident memory (VmHWM), in MB.
-func (s *server) peakRSSMB() int { return statusMB(s.cmd.Process.Pid, "VmHWM:") }
+func (s *server) peakRSSMB() int { return procstat.StatusMB(s.cmd.Process.Pid, "VmHWM:") }
 
 // stop closes the server's stdin (it shuts down) and waits for it.
 func (s *server) stop() {
@@ -169,79 +170,4 @@ func (s *server) stop() {
 		_ = s.cmd.Process.Kill()
 		<-done
 	}
-}
-
-// cpuSeconds is the user and system CPU time process pid has used so far.
-func cpuSeconds(pid int) float64 {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	// The command name, in parentheses, may hold spaces: count fields after it.
-	_, rest, ok := strings.Cut(string(raw), ") ")
-	if !ok {
-		return 0
-	}
-	f := strings.Fields(rest)
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) / 100 // clock ticks; USER_HZ is 100 on Linux
-}
-
-// cpuByName sums the CPU time used so far by every process whose command is one of
-// names, and returns the whole machine's busy time too (from /proc/stat): the bench
-// reports where a hop's CPU went, Postgres and Redis included, and how much went to
-// anything else running on the machine.
-func cpuByName(names ...string) (map[string]float64, float64) {
-	by := map[string]float64{}
-	dirs, _ := os.ReadDir("/proc")
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		comm, err := os.ReadFile("/proc/" + d.Name() + "/comm")
-		if err != nil {
-			continue
-		}
-		c := strings.TrimSpace(string(comm))
-		for _, n := range names {
-			if c == n {
-				by[n] += cpuSeconds(pid)
-			}
-		}
-	}
-	var busy float64
-	if raw, err := os.ReadFile("/proc/stat"); err == nil {
-		line, _, _ := strings.Cut(string(raw), "\n")
-		f := strings.Fields(line)
-		for i, v := range f[1:] {
-			if i == 3 || i == 4 { // idle, iowait
-				continue
-			}
-			t, _ := strconv.ParseFloat(v, 64)
-			busy += t / 100
-		}
-	}
-	return by, busy
-}
-
-// statusMB reads a kB field of /proc/PID/status, in MB.
-func statusMB(pid int, field string) int {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), field); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return kb / 1024
-		}
-	}
-	return 0
 }
