@@ -51,7 +51,8 @@ func main() {
 	flag.IntVar(&o.batch, "batch", 50, "transfers per commit on the hot-account batch path")
 	flag.BoolVar(&o.keep, "keep", false, "keep the bench databases afterwards")
 	flag.IntVar(&o.flushers, "flushers", 2, "Batcher flusher goroutines")
-	flag.StringVar(&o.phases, "phases", "tpcb,direct,batcher,hot", "which phases to run (the CONTRACT line needs all four)")
+	flag.StringVar(&o.phases, "phases", "tpcb,direct,batcher,hot,floor",
+		"which phases to run (the CONTRACT line needs the first four; floor measures Postgres alone, without the ledger's Go side)")
 	flag.StringVar(&o.profile, "cpuprofile", "", "write the bench process's CPU profile of the ledger phases to this file")
 	flag.Parse()
 
@@ -152,6 +153,16 @@ func run(ctx context.Context, o options) error {
 			return o.batch, nil
 		})
 		hot.print()
+	}
+
+	if want("floor") {
+		bare, floor, err := floors(ctx, db, benchURL, fx, o)
+		if err != nil {
+			return err
+		}
+		if tpcb > 0 {
+			fmt.Printf("  against TPC-B: bare transfer %.2fx, ledger_post without Go %.2fx\n", bare/tpcb, floor/tpcb)
+		}
 	}
 
 	if err := chainAndVerify(ctx, l); err != nil {
