@@ -27,7 +27,8 @@ func (c *call) homeItems() ([]homeItem, error) {
 		case "active":
 			items = append(items, homeItem{label: m.Name, action: "group", code: m.Code})
 		case "invited":
-			items = append(items, homeItem{label: t(c.lang(), "invite.accept", m.Name), action: "join", code: m.Code})
+			items = append(items, homeItem{label: t(c.lang(), "invite.accept", m.Name), action: "join", code: m.Code},
+				homeItem{label: t(c.lang(), "invite.decline", m.Name), action: "decline", code: m.Code})
 		}
 	}
 	items = append(items, homeItem{label: t(c.lang(), "create.group"), action: "create"}, homeItem{label: t(c.lang(), "help"), action: "help"})
@@ -100,6 +101,9 @@ func init() {
 				c.s.Group = it.code
 				c.s.Flash = t(c.lang(), "joined", it.code)
 				return nodeGroup, nil
+			case "decline":
+				c.s.Group = it.code
+				return nodeDecline, nil
 			case "create":
 				return nodeCreateCode, nil
 			}

@@ -148,6 +148,14 @@ func TestEveryScreenInBothLanguages(t *testing.T) {
 			// The officials' menu.
 			tr.dial(a, "8", "1", "1", "1", "7391")
 			tr.dial(a, "8", "2", d, "Daudi", "1", "7391")
+			tr.dial(d, pick, "1", "Daudi", "6392", "6392", "2", "1") // d turns the invitation down
+			must(t, func() error {
+				// Memberships lists groups joined or invited to: a declined one is gone.
+				if ms, err := groups.Memberships(ctx, d); err != nil || len(ms) != 0 {
+					return fmt.Errorf("d's memberships after declining: %+v, %v", ms, err)
+				}
+				return nil
+			})
 			tr.dial(a, "8", "3", b, "100", "1", "7391")
 			tr.dial(a, "8", "4", "600", "7391")
 			tr.dial(a, "8", "5", "1", "7391")
