@@ -126,14 +126,14 @@ func (b *Batcher) flush() {
 // gather adds to items what is already queued, up to maxBatch, then waits up to
 // b.linger for more until it holds want.
 func (b *Batcher) gather(items []batchItem, want int) []batchItem {
+drain:
 	for len(items) < b.maxBatch {
 		select {
 		case it := <-b.queue:
 			items = append(items, it)
-			continue
 		default:
+			break drain
 		}
-		break
 	}
 	if len(items) >= want {
 		return items

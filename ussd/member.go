@@ -189,27 +189,7 @@ func init() {
 		},
 		handle: takeAmountOr("due", nodePayPIN),
 	}
-	nodes[nodePayPIN] = node{
-		takesText: true,
-		screen: func(c *call) (screen.Screen, error) {
-			amount, _ := decimal.NewFromString(c.s.Data["amount"])
-			return screen.Screen{Body: []string{t(c.lang(), "confirm.pay", chama.Shillings(amount), c.s.Group)}, Prompt: t(c.lang(), "pin.enter")}, nil
-		},
-		handle: func(c *call, in string) (string, error) {
-			if err := c.e.groups.CheckPIN(c.ctx, c.s.Phone, in); err != nil {
-				return c.refused(err)
-			}
-			amount, _ := decimal.NewFromString(c.s.Data["amount"])
-			if c.e.payments == nil {
-				return c.done("error")
-			}
-			if err := c.e.payments.Collect(c.ctx, c.s.Group, c.s.Phone, amount, chama.ForContribution, 0); err != nil {
-				c.e.log.ErrorContext(c.ctx, "contribution push not started", "group", c.s.Group, "err", err)
-				return c.done("error")
-			}
-			return c.done("pay.coming", chama.Shillings(amount))
-		},
-	}
+	nodes[nodePayPIN] = collectPIN("confirm.pay", chama.ForContribution)
 	nodes[nodeBalance] = node{
 		screen: func(c *call) (screen.Screen, error) {
 			b, err := c.e.groups.MemberBalances(c.ctx, c.s.Phone, c.s.Group)
@@ -308,6 +288,33 @@ func init() {
 				return "", err
 			}
 			return c.done("group.created", g.Code, g.Code)
+		},
+	}
+}
+
+// collectPIN is the last step of paying in by M-Pesa: the amount in the flow's data
+// confirmed (confirm: a text taking the amount and the group) with the PIN, then an
+// M-Pesa prompt on the member's phone for purpose.
+func collectPIN(confirm, purpose string) node {
+	return node{
+		takesText: true,
+		screen: func(c *call) (screen.Screen, error) {
+			amount, _ := decimal.NewFromString(c.s.Data["amount"])
+			return screen.Screen{Body: []string{t(c.lang(), confirm, chama.Shillings(amount), c.s.Group)}, Prompt: t(c.lang(), "pin.enter")}, nil
+		},
+		handle: func(c *call, in string) (string, error) {
+			if err := c.e.groups.CheckPIN(c.ctx, c.s.Phone, in); err != nil {
+				return c.refused(err)
+			}
+			amount, _ := decimal.NewFromString(c.s.Data["amount"])
+			if c.e.payments == nil {
+				return c.done("error")
+			}
+			if err := c.e.payments.Collect(c.ctx, c.s.Group, c.s.Phone, amount, purpose, 0); err != nil {
+				c.e.log.ErrorContext(c.ctx, "M-Pesa prompt not started", "purpose", purpose, "group", c.s.Group, "err", err)
+				return c.done("error")
+			}
+			return c.done("pay.coming", chama.Shillings(amount))
 		},
 	}
 }

@@ -568,26 +568,5 @@ func init() {
 		},
 		handle: takeAmountOr("held", nodeCashInPIN),
 	}
-	nodes[nodeCashInPIN] = node{
-		takesText: true,
-		screen: func(c *call) (screen.Screen, error) {
-			amount, _ := decimal.NewFromString(c.s.Data["amount"])
-			return screen.Screen{Body: []string{t(c.lang(), "o.cashin.confirm", chama.Shillings(amount), c.s.Group)},
-				Prompt: t(c.lang(), "pin.enter")}, nil
-		},
-		handle: func(c *call, in string) (string, error) {
-			if err := c.e.groups.CheckPIN(c.ctx, c.s.Phone, in); err != nil {
-				return c.refused(err)
-			}
-			amount, _ := decimal.NewFromString(c.s.Data["amount"])
-			if c.e.payments == nil {
-				return c.done("error")
-			}
-			if err := c.e.payments.Collect(c.ctx, c.s.Group, c.s.Phone, amount, chama.ForCashDeposit, 0); err != nil {
-				c.e.log.ErrorContext(c.ctx, "cash deposit push not started", "group", c.s.Group, "err", err)
-				return c.done("error")
-			}
-			return c.done("pay.coming", chama.Shillings(amount))
-		},
-	}
+	nodes[nodeCashInPIN] = collectPIN("o.cashin.confirm", chama.ForCashDeposit)
 }

@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
-
-	"github.com/kikundi/kikundi/internal/procstat"
 )
 
 // The floor phases take the ledger's Go side out of the measurement: pgbench, a C client
@@ -81,25 +78,16 @@ func pgbenchScript(ctx context.Context, dbURL, name, script string, clients, per
 	if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
 		return 0, err
 	}
-	cmd := exec.CommandContext(ctx, "pgbench", "-n", "-M", "prepared", "-c", strconv.Itoa(clients),
+	r, err := runPgbench(ctx, "-n", "-M", "prepared", "-c", strconv.Itoa(clients),
 		"-j", strconv.Itoa(min(clients, 2)), "-T", strconv.Itoa(int(d.Seconds())), "-f", file, dbURL)
-	busy, start := procstat.BusySeconds(), time.Now()
-	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return 0, fmt.Errorf("pgbench %s: %w\n%s", name, err, out)
+		return 0, fmt.Errorf("%s: %w", name, err)
 	}
-	m := tpsLine.FindSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("pgbench %s printed no tps:\n%s", name, out)
+	transfers := r.tps * float64(perCall)
+	if n := transfers * r.seconds; n > 0 {
+		fmt.Printf("  CPU per transfer, the whole machine: %.0f µs\n", r.busy/n*1e6)
 	}
-	tps, err := strconv.ParseFloat(string(m[1]), 64)
-	if err != nil {
-		return 0, err
-	}
-	if n := tps * float64(perCall) * time.Since(start).Seconds(); n > 0 {
-		fmt.Printf("  CPU per transfer, the whole machine: %.0f µs\n", (procstat.BusySeconds()-busy)/n*1e6)
-	}
-	return tps * float64(perCall), nil
+	return transfers, nil
 }
 
 // floors runs the two floor phases and returns their transfers a second.

@@ -225,30 +225,41 @@ func pgbenchTPCB(ctx context.Context, dbURL string, o options) (float64, error) 
 	if out, err := init.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("pgbench -i: %w\n%s", err, out)
 	}
-	cmd := exec.CommandContext(ctx, "pgbench", "-c", strconv.Itoa(o.clients), "-j", "2",
-		"-T", strconv.Itoa(int(o.duration.Seconds())), dbURL)
-	busy := procstat.BusySeconds()
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return 0, fmt.Errorf("pgbench: %w\n%s", err, out)
-	}
-	elapsed := time.Since(start)
-	m := tpsLine.FindSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("pgbench printed no tps:\n%s", out)
-	}
-	tps, err := strconv.ParseFloat(string(m[1]), 64)
+	r, err := runPgbench(ctx, "-c", strconv.Itoa(o.clients), "-j", "2", "-T", strconv.Itoa(int(o.duration.Seconds())), dbURL)
 	if err != nil {
 		return 0, err
 	}
 	// pgbench's backends exit with it, taking their CPU counters: Postgres's share is
 	// the machine's busy time less pgbench's own.
-	if n := tps * elapsed.Seconds(); n > 0 {
-		client := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
-		server := procstat.BusySeconds() - busy - client
+	if n := r.tps * r.seconds; n > 0 {
 		fmt.Printf("  CPU per transaction: pgbench %.0f µs, its postgres backends and the rest of the machine %.0f µs\n",
-			client/n*1e6, server/n*1e6)
+			r.client/n*1e6, (r.busy-r.client)/n*1e6)
 	}
-	return tps, nil
+	return r.tps, nil
+}
+
+// pgbenchRun is what one pgbench run measured: its transactions a second, how long it
+// ran, and the CPU seconds the machine and pgbench itself used meanwhile.
+type pgbenchRun struct {
+	tps, seconds, busy, client float64
+}
+
+// runPgbench runs pgbench with args and reads its tps line.
+func runPgbench(ctx context.Context, args ...string) (pgbenchRun, error) {
+	cmd := exec.CommandContext(ctx, "pgbench", args...)
+	busy, start := procstat.BusySeconds(), time.Now()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return pgbenchRun{}, fmt.Errorf("pgbench: %w\n%s", err, out)
+	}
+	r := pgbenchRun{seconds: time.Since(start).Seconds(), busy: procstat.BusySeconds() - busy,
+		client: (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()}
+	m := tpsLine.FindSubmatch(out)
+	if m == nil {
+		return pgbenchRun{}, fmt.Errorf("pgbench printed no tps:\n%s", out)
+	}
+	if r.tps, err = strconv.ParseFloat(string(m[1]), 64); err != nil {
+		return pgbenchRun{}, err
+	}
+	return r, nil
 }
